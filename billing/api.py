@@ -1,0 +1,3 @@
+"""API of billing/ (filled in by its issue)."""
+
+blueprints = ()

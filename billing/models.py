@@ -1,0 +1,1 @@
+"""Models of billing/ (filled in by its issue)."""

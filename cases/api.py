@@ -1,0 +1,3 @@
+"""API of cases/ (filled in by its issue)."""
+
+blueprints = ()

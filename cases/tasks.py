@@ -1,0 +1,1 @@
+"""Celery tasks of cases/ (thin: they call services)."""

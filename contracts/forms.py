@@ -1,0 +1,23 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+AGENCY_KIND_LABELS = [
+    ("jobcenter", _l("Jobcenter (SGB II)")),
+    ("arbeitsagentur", _l("Agentur für Arbeit (SGB III)")),
+    ("jugendamt", _l("Jugendamt (SGB VIII)")),
+    ("sozialamt", _l("Sozialamt (SGB XII)")),
+    ("kommune", _l("Municipality")),
+    ("other", _l("Other")),
+]
+
+
+class AgencyForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=AGENCY_KIND_LABELS)
+    leitweg_id = StringField(_l("Leitweg-ID"), validators=[Optional(), Length(max=46)],
+                             description=_l("Routing id for XRechnung, e.g. 04011000-1234512345-06"))
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    contact = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,90 @@
+"""The JSON API under /api/v1: flask-smorest (OpenAPI from marshmallow schemas), bearer-token auth, pagination."""
+import base64
+from functools import wraps
+
+from flask import g, request
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from core.problems import Forbidden, ServiceError, problem, problem_from_http_exception
+
+API_PREFIX = "/api/v1"
+MAX_LIMIT = 500
+
+
+class ProblemApi(Api):
+    """flask-smorest with errors in problem+json instead of its own format."""
+
+    def handle_http_exception(self, error: HTTPException):
+        return problem_from_http_exception(error)
+
+
+api = ProblemApi(spec_kwargs={"info": {"description": "Bündnisnetz: tenant-scoped through the bearer token."}})
+
+
+def api_blueprint(name: str, import_name: str, url: str, description: str = "") -> SmorestBlueprint:
+    return SmorestBlueprint(name, import_name, url_prefix=f"{API_PREFIX}{url}", description=description)
+
+
+class ListArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String(load_default=None)
+
+
+def page_of(query, model, args: dict) -> dict:
+    """Keyset pagination by id: `{"items": [...], "next": cursor or null}`."""
+    limit = args.get("limit") or 50
+    cursor = args.get("cursor")
+    if cursor:
+        try:
+            after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ServiceError("Invalid cursor", {"cursor": ["Not a valid cursor."]}) from exc
+        query = query.where(model.id > after)
+    from core.extensions import db
+
+    rows = db.session.scalars(query.order_by(model.id).limit(limit + 1)).unique().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode() if more and rows else None
+    return {"items": rows, "next": nxt}
+
+
+def list_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    return Schema.from_dict({"items": fields.List(fields.Nested(item_schema)), "next": fields.String(allow_none=True)},
+                            name=name)
+
+
+def require(capability: str):
+    """Bearer token required (set by tenants.api_auth before the request); then the capability of its role."""
+    from tenants.roles import can
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            membership = g.get("api_membership")
+            if membership is None:
+                return problem(401, "Unauthorized", "A valid bearer token is required.")
+            if not can(membership.role, capability):
+                return problem(403, "Forbidden", "Your role may not do this.")
+            if request.method not in ("GET", "HEAD", "OPTIONS") and g.tenant.is_suspended:
+                raise Forbidden("This alliance is suspended; it can read but not write.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def get_or_404(model, object_id: int):
+    """Load a tenant row through the ORM wall; another tenant's id is simply not there."""
+    from core.extensions import db
+    from core.problems import NotFound
+
+    obj = db.session.scalar(select(model).where(model.id == object_id))
+    if obj is None:
+        raise NotFound(f"No {model.__name__.lower()} with id {object_id}.")
+    return obj

@@ -1,0 +1,167 @@
+"""The application factory. Order matters: config, extensions, isolation events, blueprints, error handlers."""
+import logging
+import os
+
+from flask import Flask, g, jsonify, request, session
+from flask_login import current_user
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from core.config import INSTANCE_DIR, load_config
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask("buendnisnetz", instance_path=str(INSTANCE_DIR), root_path=os.path.dirname(__file__))
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    # Alembic connects as the owner role (MIGRATIONS_DATABASE_URL); see migrations/env.py.
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=_translation_dirs())
+
+    import tenants.isolation  # noqa: F401  (installs the ORM wall on every Session)
+
+    from core.celery import init_celery
+
+    init_celery(app)
+    _register_blueprints(app)
+
+    from core.errors import register_error_handlers
+
+    register_error_handlers(app)
+    _register_cli(app)
+    _security_headers(app)
+
+    @app.context_processor
+    def _layout_context():
+        from core.navigation import navigation
+        from tenants.roles import ROLE_LABELS, can
+
+        membership = g.get("membership")
+        role = membership.role if membership else None
+        return {"nav": navigation(), "current_locale": _select_locale(),
+                "role_label": ROLE_LABELS.get(role) if role else None,
+                "can": lambda capability: can(role, capability)}
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():
+        from core.celery import broker_reachable
+
+        checks = {"database": _database_reachable(), "broker": broker_reachable()}
+        ok = all(checks.values())
+        return jsonify(status="ok" if ok else "unavailable", checks=checks), 200 if ok else 503
+
+    return app
+
+
+def _database_reachable() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - readiness reports, never raises
+        return False
+
+
+def _translation_dirs() -> str:
+    root = os.path.join(os.path.dirname(__file__), "..")
+    dirs = [os.path.join(root, pkg, "translations") for pkg in ("core", "tenants", "cases", "contracts", "billing")]
+    return ";".join(d for d in dirs if os.path.isdir(d))
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang") if request else None
+    if wanted in languages:
+        session["lang"] = wanted
+        return wanted
+    if request and session.get("lang") in languages:
+        return session["lang"]
+    if request and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Imported here so that models are registered after the extensions exist (CTFd does the same).
+    from core.api import api
+    from tenants.web import leave_tenant
+
+    app.teardown_request(leave_tenant)
+
+    from cases.views import bp as cases_pages
+    from contracts.views import bp as contracts_pages
+    from billing.views import bp as billing_pages
+    from tenants.views import auth_bp, public_bp, tenant_auth_bp, tenant_bp
+
+    for bp in (public_bp, auth_bp, tenant_auth_bp, tenant_bp, contracts_pages, cases_pages, billing_pages):
+        app.register_blueprint(bp)
+
+    api.init_app(app)
+    from cases.api import blueprints as cases_api
+    from contracts.api import blueprints as contracts_api
+    from billing.api import blueprints as billing_api
+    from tenants.api import blueprints as tenants_api
+    from tenants.api_auth import authenticate_api_request
+
+    app.before_request(authenticate_api_request)
+    for bp in (*tenants_api, *contracts_api, *cases_api, *billing_api):
+        api.register_blueprint(bp)
+        csrf.exempt(bp)  # bearer tokens, no cookies: CSRF does not apply
+
+    import importlib
+
+    # Workers must know every task; the demo seed grows with each package (order: data flows this way).
+    for package in ("tenants", "contracts", "cases", "billing"):
+        for module in ("services", "tasks", "demo"):
+            try:
+                importlib.import_module(f"{package}.{module}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{package}.{module}":
+                    raise
+
+
+def _register_cli(app: Flask) -> None:
+    from tenants.cli import demo_cli, platform_cli
+
+    app.cli.add_command(platform_cli)
+    app.cli.add_command(demo_cli)
+
+
+def _security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+        )
+        if request.path.startswith("/api/") or g.get("tenant") is not None:
+            response.headers.setdefault("Cache-Control", "no-store")  # social data is never cached
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite ignores foreign keys unless told; the composite tenant FKs rely on them.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,65 @@
+"""Configuration from environment variables (the README's table lists every one of them)."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config() -> dict:
+    """Read the environment once, at app creation."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'buendnisnetz.db'}"
+    broker = os.environ.get("CELERY_BROKER_URL") or None
+    embedded = database_url.startswith("sqlite")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "dev-only-not-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATIONS_DATABASE_URL": os.environ.get("MIGRATIONS_DATABASE_URL") or database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(INSTANCE_DIR / "storage"),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": os.environ.get("CELERY_RESULT_BACKEND") or broker,
+        # Sessions: HttpOnly always, Secure unless explicitly running on plain http locally.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", not embedded),
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", not embedded),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
+        "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute",
+        "API_TOKEN_TTL_SECONDS": int(os.environ.get("API_TOKEN_TTL_SECONDS", 12 * 3600)),
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "LANGUAGES": ["de", "en"],
+        # Mail: with no MAIL_SERVER the mails are printed to the console (embedded default).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", 587)),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "Bündnisnetz <noreply@buendnisnetz.local>",
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        "SOFFICE_BINARY": os.environ.get("SOFFICE_BINARY") or "soffice",
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
+        # OpenAPI document at /api/v1/openapi.json (flask-smorest)
+        "API_TITLE": "Bündnisnetz API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

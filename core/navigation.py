@@ -1,0 +1,33 @@
+"""The per-tenant navigation: each domain package registers its entries; the layout shows those the role may use."""
+from dataclasses import dataclass
+
+from flask import current_app, g, url_for
+from flask_babel import lazy_gettext
+
+from tenants.roles import can
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy string
+    capability: str
+    order: int
+
+
+NAV_ITEMS: list[NavItem] = []
+
+
+def nav_item(endpoint: str, label: str, capability: str, order: int) -> None:
+    NAV_ITEMS.append(NavItem(endpoint, lazy_gettext(label), capability, order))
+
+
+def navigation() -> list[dict]:
+    membership = g.get("membership")
+    if membership is None or g.get("tenant") is None:
+        return []
+    items = []
+    for item in sorted(NAV_ITEMS, key=lambda i: i.order):
+        if item.endpoint in current_app.view_functions and can(membership.role, item.capability):
+            items.append({"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint})
+    return items

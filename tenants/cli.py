@@ -1,0 +1,84 @@
+"""`flask --app wsgi platform …` and `flask --app wsgi demo seed`."""
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core.audit import Actor
+from core.extensions import db
+from core.problems import ServiceError
+from tenants import services
+from tenants.context import tenant_context
+from tenants.models import Tenant
+from tenants.roles import ROLES
+
+platform_cli = AppGroup("platform", help="Platform administration.")
+demo_cli = AppGroup("demo", help="The demo alliance.")
+CLI_ACTOR = Actor.system("cli")
+
+
+def _fail(exc: ServiceError):
+    db.session.rollback()
+    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+    raise click.ClickException(f"{exc.detail} {details}".strip())
+
+
+@platform_cli.command("create-admin")
+@click.argument("email")
+@click.option("--password", required=True)
+@click.option("--name", default="")
+def create_admin(email, password, name):
+    """Create a platform administrator."""
+    try:
+        user = services.create_user(email, password, name, platform_admin=True)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Platform admin {user.email} created.")
+
+
+@platform_cli.command("create-tenant")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--owner-email", required=True)
+@click.option("--owner-password", default=None, help="Needed when the owner is a new user.")
+def create_tenant(slug, name, owner_email, owner_password):
+    """Create an alliance with its first owner."""
+    try:
+        owner = services.get_or_create_user(owner_email, owner_password)
+        tenant = services.create_tenant(slug, name, owner, CLI_ACTOR)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Alliance {tenant.slug} created; owner {owner.email}.")
+
+
+@platform_cli.command("add-member")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--agency-id", type=int, default=None)
+@click.option("--password", default=None, help="Needed when the member is a new user.")
+@click.option("--name", default="")
+def add_member(slug, email, role, agency_id, password, name):
+    """Give a (new or existing) user a role in an alliance."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise click.ClickException(f"No alliance '{slug}'.")
+    try:
+        user = services.get_or_create_user(email, password, name)
+        with tenant_context(tenant.id):
+            services.add_member(tenant, user, role, CLI_ACTOR, agency_id=agency_id)
+            db.session.commit()
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{user.email} is {role} of {slug}.")
+
+
+@demo_cli.command("seed")
+@click.option("--reset/--no-reset", default=False, help="Delete the demo alliance first.")
+def seed(reset):
+    """Create (once) the demo alliance with users and realistic data; prints the logins."""
+    from tenants.demo import seed_demo
+
+    for line in seed_demo(reset=reset):
+        click.echo(line)

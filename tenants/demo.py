@@ -1,0 +1,67 @@
+"""The demo alliance: what a newcomer clicks through after the README's run command.
+
+Each domain package adds its part through DEMO_SEEDERS (called inside the demo tenant's context), so the seed grows
+with every capability.
+"""
+from sqlalchemy import select
+
+from core.audit import Actor
+from core.extensions import db
+from tenants import services
+from tenants.context import tenant_context
+from tenants.models import Tenant, User
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "demo-passwort-2026"
+DEMO_USERS = [
+    ("inhaberin@demo.buendnisnetz.de", "Ines Inhaberin", "owner"),
+    ("fallmanagerin@demo.buendnisnetz.de", "Fatma Fallmanagerin", "case_manager"),
+    ("fallmanager@demo.buendnisnetz.de", "Felix Fallmanager", "case_manager"),
+    ("finanzen@demo.buendnisnetz.de", "Frank Finanzen", "finance"),
+    ("lesend@demo.buendnisnetz.de", "Lea Lesend", "viewer"),
+]
+ADMIN_EMAIL = "admin@buendnisnetz.de"
+ACTOR = Actor.system("demo seed")
+
+# callables (tenant, users_by_role, actor) -> list of lines to print; registered by other packages
+DEMO_SEEDERS: list = []
+
+
+def seed_demo(reset: bool = False) -> list[str]:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG))
+    if tenant is not None and reset:
+        db.session.delete(tenant)
+        db.session.commit()
+        tenant = None
+    lines = []
+    if tenant is None:
+        owner = services.get_or_create_user(DEMO_USERS[0][0], DEMO_PASSWORD, DEMO_USERS[0][1])
+        tenant = services.create_tenant(
+            DEMO_SLUG, "Lokales Bündnis für Familie Musterstadt", owner, ACTOR,
+            legal_name="Bündnis für Familie Musterstadt e.V.",
+            address="Marktplatz 1\n12345 Musterstadt", email="kontakt@buendnis-musterstadt.de",
+            tax_number="12/345/67890", iban="DE02120300000000202051", bic="BYLADEM1001",
+        )
+        with tenant_context(tenant.id):
+            users = {"owner": owner}
+            for email, name, role in DEMO_USERS[1:]:
+                user = services.get_or_create_user(email, DEMO_PASSWORD, name)
+                services.add_member(tenant, user, role, ACTOR)
+                users.setdefault(role, user)
+            for seeder in DEMO_SEEDERS:
+                lines.extend(seeder(tenant, users, ACTOR) or [])
+            db.session.flush()  # tenant rows must be written while the tenant is in context
+        if db.session.scalar(select(User).where(User.email == ADMIN_EMAIL)) is None:
+            services.create_user(ADMIN_EMAIL, DEMO_PASSWORD, "Plattform-Admin", platform_admin=True)
+        db.session.commit()
+        lines.insert(0, "Demo alliance created.")
+    else:
+        lines.append("Demo alliance exists already (use --reset to recreate it).")
+    lines += [
+        "",
+        "  Open   http://127.0.0.1:5000/login?tenant=demo",
+        f"  Logins (password for all: {DEMO_PASSWORD}):",
+        *[f"    {email:42} {role}" for email, _, role in DEMO_USERS],
+        f"    {ADMIN_EMAIL:42} platform admin (leave 'alliance' empty)",
+    ]
+    return lines

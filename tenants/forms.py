@@ -1,0 +1,51 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from flask_wtf import FlaskForm
+from tenants.passwords import MIN_LENGTH
+from tenants.roles import ROLE_LABELS, Role
+
+
+class LoginForm(FlaskForm):
+    tenant = StringField(_l("Alliance (address)"), validators=[Optional(), Length(max=63)],
+                         description=_l("The short name in your alliance's address, e.g. “demo”. Empty for platform administrators."))
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=1000)])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+
+
+class TenantForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    legal_name = StringField(_l("Legal name (invoice issuer)"), validators=[Optional(), Length(max=200)])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    tax_number = StringField(_l("Tax number"), validators=[Optional(), Length(max=40)])
+    vat_id = StringField(_l("VAT ID"), validators=[Optional(), Length(max=20)])
+    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=40)])
+    bic = StringField(_l("BIC"), validators=[Optional(), Length(max=11)])
+
+
+def role_choices(include_agency: bool = True):
+    return [(r.value, ROLE_LABELS[r]) for r in Role if include_agency or r != Role.AGENCY]
+
+
+class MemberForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+    agency_id = SelectField(_l("Funding agency (only for role “Funding agency”)"), choices=[], validate_choice=False)
+    password = PasswordField(_l("Initial password (for a new user)"), validators=[Optional(), Length(min=MIN_LENGTH, max=1000)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[])

@@ -1,0 +1,72 @@
+"""The ORM wall: every SELECT on a tenant-owned model is filtered, every write is stamped and checked.
+
+On PostgreSQL the same tenant is also written into the transaction-local setting `app.tenant_id`, which the
+row-level security policies of the migrations read (the second wall). Both are installed once, on the Session class.
+"""
+from sqlalchemy import event, text
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from core.models import TenantScoped
+from tenants.context import CrossTenantWrite, NoTenantContext, current_tenant_id, is_unscoped
+
+_SETTING_KEY = "bn_tenant_setting"
+
+
+def _touches_tenant_rows(state: ORMExecuteState) -> bool:
+    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+
+
+def _sync_pg_setting(connection, tenant_id: int | None) -> None:
+    """Make the connection's transaction-local `app.tenant_id` equal the current tenant ('' matches no row)."""
+    if connection.dialect.name != "postgresql":
+        return
+    wanted = "" if tenant_id is None else str(tenant_id)
+    if connection.info.get(_SETTING_KEY) != wanted:
+        connection.exec_driver_sql("SELECT set_config('app.tenant_id', %(t)s, true)", {"t": wanted})
+        connection.info[_SETTING_KEY] = wanted
+
+
+@event.listens_for(Session, "after_begin")
+def _on_begin(session, transaction, connection):
+    # set_config(..., true) ends with the transaction; forget what we set in the last one.
+    connection.info.pop(_SETTING_KEY, None)
+    _sync_pg_setting(connection, current_tenant_id())
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_by_tenant(state: ORMExecuteState):
+    tenant_id = current_tenant_id()
+    if state.session.in_transaction():
+        _sync_pg_setting(state.session.connection(state.bind_arguments), tenant_id)
+    if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if not _touches_tenant_rows(state):
+        return
+    if tenant_id is None:
+        if is_unscoped():
+            return
+        raise NoTenantContext("query on tenant-owned data without a tenant context")
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_and_check(session: Session, flush_context, instances):
+    tenant_id = current_tenant_id()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if tenant_id is None:
+            if is_unscoped():
+                continue
+            raise NoTenantContext(f"writing {type(obj).__name__} without a tenant context")
+        if obj in session.new and obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        if obj.tenant_id != tenant_id:
+            raise CrossTenantWrite(f"{type(obj).__name__} of tenant {obj.tenant_id} written as tenant {tenant_id}")
+
+
+def set_pg_tenant(session: Session, tenant_id: int | None) -> None:
+    """For raw-SQL tests and maintenance: write the setting on the session's current connection."""
+    session.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": "" if tenant_id is None else str(tenant_id)})

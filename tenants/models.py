@@ -1,0 +1,86 @@
+"""Tenants (one per alliance), users (one identity each), memberships (a role in one tenant) and API tokens."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models import TenantScoped, Timestamped, UTCDateTime, tenant_fk
+
+
+class Tenant(Timestamped, db.Model):
+    """A local alliance; also the issuer of its invoices (name, legal name, address, tax data, bank account)."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    legal_name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    address: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    tax_number: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    vat_id: Mapped[str] = mapped_column(String(20), default="", nullable=False)
+    iban: Mapped[str] = mapped_column(String(34), default="", nullable=False)
+    bic: Mapped[str] = mapped_column(String(11), default="", nullable=False)
+    email: Mapped[str] = mapped_column(String(254), default="", nullable=False)
+    status: Mapped[str] = mapped_column(String(20), default="active", nullable=False)  # active | suspended
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == "suspended"
+
+
+class User(UserMixin, Timestamped, db.Model):
+    """One person, one login, possibly members of several tenants."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class Membership(TenantScoped, Timestamped, db.Model):
+    """A user's role in one tenant; an `agency` member is tied to one funding agency of that tenant."""
+
+    __tablename__ = "memberships"
+    __tenant_args__ = (UniqueConstraint("tenant_id", "user_id"), tenant_fk("agency_id", "agencies"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ApiToken(TenantScoped, db.Model):
+    """A bearer token of one membership. Only a hash is stored; the signed token names tenant and row."""
+
+    __tablename__ = "api_tokens"
+    __tenant_args__ = (tenant_fk("membership_id", "memberships", ondelete="CASCADE"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    membership: Mapped[Membership] = relationship(
+        primaryjoin="Membership.id == foreign(ApiToken.membership_id)", lazy="joined"
+    )

@@ -1,0 +1,53 @@
+"""Roles of a membership and what each may do. One table, read by views, API and services alike."""
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    CASE_MANAGER = "case_manager"
+    FINANCE = "finance"
+    VIEWER = "viewer"
+    AGENCY = "agency"
+
+
+ROLES = [r.value for r in Role]
+STAFF = {Role.OWNER, Role.ADMIN, Role.CASE_MANAGER, Role.FINANCE, Role.VIEWER}
+ADMINS = {Role.OWNER, Role.ADMIN}
+
+# capability -> roles that have it
+PERMISSIONS: dict[str, set[Role]] = {
+    "tenant.read": STAFF,
+    "tenant.write": ADMINS,
+    "members.manage": ADMINS,
+    "audit.read": ADMINS,
+    "agencies.read": STAFF,
+    "agencies.write": ADMINS | {Role.FINANCE},
+    "service_areas.read": STAFF,
+    "service_areas.write": ADMINS,
+    "cases.read": STAFF - {Role.FINANCE},
+    "cases.write": ADMINS | {Role.CASE_MANAGER},
+    "cases.all": ADMINS,  # see every case, not only one's own
+    "contracts.read": STAFF,
+    "contracts.write": ADMINS | {Role.FINANCE},
+    "billing.read": ADMINS | {Role.FINANCE},
+    "billing.write": ADMINS | {Role.FINANCE},
+    "invoices.read": ADMINS | {Role.FINANCE, Role.AGENCY},
+}
+
+ROLE_LABELS = {
+    Role.OWNER: _l("Owner"),
+    Role.ADMIN: _l("Administrator"),
+    Role.CASE_MANAGER: _l("Case manager"),
+    Role.FINANCE: _l("Finance"),
+    Role.VIEWER: _l("Viewer"),
+    Role.AGENCY: _l("Funding agency"),
+}
+
+
+def can(role: str | None, capability: str) -> bool:
+    if role is None:
+        return False
+    return Role(role) in PERMISSIONS[capability]

@@ -1,0 +1,32 @@
+"""Marshmallow schemas of the tenants API: they validate input and document the OpenAPI spec."""
+from marshmallow import Schema, fields, validate
+
+
+class TokenRequest(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
+    tenant = fields.String(required=True, validate=validate.Length(min=1, max=63),
+                           metadata={"description": "The alliance's slug"})
+
+
+class TokenResponse(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+    role = fields.String()
+
+
+class TenantSchema(Schema):
+    slug = fields.String(dump_only=True)
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    legal_name = fields.String(validate=validate.Length(max=200))
+    address = fields.String(validate=validate.Length(max=2000))
+    tax_number = fields.String(validate=validate.Length(max=40))
+    vat_id = fields.String(validate=validate.Length(max=20))
+    iban = fields.String(validate=validate.Length(max=40))
+    bic = fields.String(validate=validate.Length(max=11))
+    email = fields.Email(validate=validate.Length(max=254))
+    status = fields.String(dump_only=True)
+
+
+class TenantPatchSchema(TenantSchema):
+    """All fields optional (PATCH)."""

@@ -1,0 +1,183 @@
+"""Tenants, users and memberships: the verbs that change them. Callers own nothing but the arguments."""
+import re
+
+from sqlalchemy import func, select
+
+from core import audit
+from core.audit import Actor
+from core.extensions import db
+from core.models import utcnow
+from core.problems import Conflict, NotFound, ValidationFailed
+from tenants.context import tenant_context
+from tenants.models import Membership, Tenant, User
+from tenants.passwords import hash_password, needs_rehash, password_problems, verify_password
+from tenants.roles import ROLES, Role
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+# Slugs that would shadow platform URLs.
+RESERVED_SLUGS = {"api", "admin", "login", "logout", "static", "healthz", "readyz", "signup", "password", "lang",
+                  "stripe", "docs", "help", "select"}
+TENANT_FIELDS = ("name", "legal_name", "address", "tax_number", "vat_id", "iban", "bic", "email")
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_slug(slug: str) -> list[str]:
+    if not SLUG_RE.match(slug or ""):
+        return ["3-63 characters: lower-case letters, digits and hyphens, not at the start or end."]
+    if slug in RESERVED_SLUGS:
+        return ["This address is reserved."]
+    return []
+
+
+def create_user(email: str, password: str, name: str = "", *, platform_admin: bool = False) -> User:
+    email = normalize_email(email)
+    errors = {}
+    if "@" not in email:
+        errors["email"] = ["Not a valid e-mail address."]
+    if problems := password_problems(password):
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed("Invalid user data.", errors)
+    if db.session.scalar(select(User).where(User.email == email)) is not None:
+        raise Conflict("A user with this e-mail exists already.", {"email": ["Already registered."]})
+    user = User(email=email, name=name, password_hash=hash_password(password), is_platform_admin=platform_admin)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def get_or_create_user(email: str, password: str | None, name: str = "") -> User:
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is not None:
+        return user
+    if not password:
+        raise ValidationFailed("A new user needs a password.", {"password": ["Required for a new user."]})
+    return create_user(email, password, name)
+
+
+def create_tenant(slug: str, name: str, owner: User, actor: Actor, **issuer) -> Tenant:
+    """A new alliance with `owner` as its first member; seeds what every tenant starts with."""
+    slug = (slug or "").strip().lower()
+    errors = {}
+    if problems := validate_slug(slug):
+        errors["slug"] = problems
+    if not (name or "").strip():
+        errors["name"] = ["Required."]
+    if errors:
+        raise ValidationFailed("Invalid alliance data.", errors)
+    if db.session.scalar(select(Tenant).where(Tenant.slug == slug)) is not None:
+        raise Conflict("This address is taken.", {"slug": ["Already taken."]})
+    tenant = Tenant(slug=slug, name=name.strip(), **{k: v for k, v in issuer.items() if k in TENANT_FIELDS})
+    db.session.add(tenant)
+    db.session.flush()
+    with tenant_context(tenant.id):
+        membership = Membership(user_id=owner.id, role=Role.OWNER.value)
+        db.session.add(membership)
+        db.session.flush()
+        audit.record(actor, "tenant.create", tenant, diff={"slug": [None, slug], "name": [None, tenant.name]})
+        for hook in TENANT_CREATED_HOOKS:
+            hook(tenant, actor)
+        db.session.flush()
+    return tenant
+
+
+# Other packages register what a new tenant starts with (e.g. the service-area catalogue of cases/).
+TENANT_CREATED_HOOKS: list = []
+
+
+def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: int | None = None) -> Membership:
+    """Give `user` a role in `tenant` (which must be the current tenant context)."""
+    if role not in ROLES:
+        raise ValidationFailed("Unknown role.", {"role": [f"One of: {', '.join(ROLES)}."]})
+    if role == Role.AGENCY and agency_id is None:
+        raise ValidationFailed("An agency member needs an agency.", {"agency_id": ["Required for role agency."]})
+    if role != Role.AGENCY and agency_id is not None:
+        raise ValidationFailed("Only agency members have an agency.", {"agency_id": ["Only for role agency."]})
+    if agency_id is not None:
+        from contracts.models import Agency
+
+        if db.session.scalar(select(Agency).where(Agency.id == agency_id)) is None:
+            raise ValidationFailed("Unknown agency.", {"agency_id": ["No such agency in this alliance."]})
+    if db.session.scalar(select(Membership).where(Membership.user_id == user.id)) is not None:
+        raise Conflict("This user is a member already.", {"email": ["Already a member."]})
+    membership = Membership(tenant_id=tenant.id, user_id=user.id, role=role, agency_id=agency_id)
+    db.session.add(membership)
+    db.session.flush()
+    audit.record(actor, "membership.create", membership, diff={"user": [None, user.email], "role": [None, role]})
+    return membership
+
+
+def change_member_role(membership: Membership, role: str, actor: Actor) -> Membership:
+    if role not in ROLES or role == Role.AGENCY:
+        raise ValidationFailed("Unknown role.", {"role": ["Choose a staff role."]})
+    if membership.role == Role.OWNER and role != Role.OWNER and _owner_count() <= 1:
+        raise Conflict("The last owner cannot be demoted.", {"role": ["The alliance needs an owner."]})
+    diff = audit.changes(membership, {"role": role})
+    if diff:
+        audit.record(actor, "membership.update", membership, diff=diff)
+    return membership
+
+
+def remove_member(membership: Membership, actor: Actor) -> None:
+    if membership.role == Role.OWNER and _owner_count() <= 1:
+        raise Conflict("The last owner cannot be removed.")
+    audit.record(actor, "membership.delete", membership, diff={"user": [membership.user.email, None]})
+    db.session.delete(membership)
+
+
+def _owner_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Membership).where(Membership.role == Role.OWNER))
+
+
+def update_tenant(tenant: Tenant, data: dict, actor: Actor) -> Tenant:
+    data = {k: (v or "").strip() for k, v in data.items() if k in TENANT_FIELDS}
+    if "name" in data and not data["name"]:
+        raise ValidationFailed("Invalid alliance data.", {"name": ["Required."]})
+    if "iban" in data:
+        data["iban"] = data["iban"].replace(" ", "").upper()
+        if data["iban"] and not _iban_ok(data["iban"]):
+            raise ValidationFailed("Invalid IBAN.", {"iban": ["Not a valid IBAN (check digits)."]})
+    diff = audit.changes(tenant, data)
+    if diff:
+        audit.record(actor, "tenant.update", tenant, diff=diff)
+    return tenant
+
+
+def _iban_ok(iban: str) -> bool:
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", iban):
+        return False
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with these credentials, or None (same work either way, so timing tells nothing)."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def membership_of(user: User) -> Membership | None:
+    """The user's membership in the current tenant."""
+    return db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+
+
+def set_password(user: User, password: str) -> None:
+    if problems := password_problems(password):
+        raise ValidationFailed("Password too weak.", {"password": problems})
+    user.password_hash = hash_password(password)
+
+
+def get_tenant_by_slug(slug: str) -> Tenant:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise NotFound(f"No alliance '{slug}'.")
+    return tenant

@@ -1,0 +1,1 @@
+"""Celery tasks of tenants/ (thin: they call services)."""

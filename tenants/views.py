@@ -1,0 +1,249 @@
+"""Pages: landing, login/logout, password reset, the tenant's dashboard, settings, members and audit log."""
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+from urllib.parse import urlsplit
+
+
+from core.audit import AuditEvent
+from core.extensions import db, limiter
+from core.forms import apply_service_errors
+from core.mail import send_mail
+from core.navigation import nav_item
+from core.problems import ServiceError
+from tenants import services
+from tenants.context import tenant_context
+from tenants.forms import ForgotPasswordForm, LoginForm, MemberForm, ResetPasswordForm, RoleForm, TenantForm, role_choices
+from tenants.models import Membership, Tenant, User
+from tenants.roles import ROLE_LABELS, Role
+from tenants.tokens import password_reset_token, user_for_reset_token
+from tenants.web import current_actor, public, requires, tenant_blueprint
+
+public_bp = Blueprint("public", __name__, template_folder="templates")
+auth_bp = Blueprint("auth", __name__, template_folder="templates")
+tenant_auth_bp = tenant_blueprint("tenant_auth", __name__)
+tenant_bp = tenant_blueprint("tenants", __name__)
+
+nav_item("tenants.dashboard", "Overview", "tenant.read", 0)
+nav_item("tenants.members", "Members", "members.manage", 80)
+nav_item("tenants.audit_log", "Audit log", "audit.read", 85)
+nav_item("tenants.settings", "Settings", "tenant.write", 90)
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths: an open redirect after login is a phishing aid."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@public_bp.get("/")
+def index():
+    return render_template("tenants/index.html")
+
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET" and request.args.get("tenant"):
+        form.tenant.data = request.args["tenant"]
+    if form.validate_on_submit():
+        target = _log_in(form)
+        if target:
+            return redirect(target)
+    return render_template("tenants/login.html", form=form), 200 if request.method == "GET" or form.errors else 401
+
+
+def _log_in(form: LoginForm) -> str | None:
+    """Check credentials (and membership if an alliance is named); return where to go, or None with a message."""
+    slug = (form.tenant.data or "").strip().lower()
+    user = services.authenticate(form.email.data, form.password.data)
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
+    ok = user is not None and (tenant is not None if slug else user.is_platform_admin)
+    if ok and tenant is not None:
+        with tenant_context(tenant.id):
+            ok = services.membership_of(user) is not None
+    if not ok:
+        db.session.rollback()
+        form.form_errors.append(_("E-mail, password or alliance are not correct."))
+        return None
+    db.session.commit()
+    login_user(user)
+    next_url = _safe_next(request.args.get("next"))
+    if tenant is not None:
+        return next_url or url_for("tenants.dashboard", slug=tenant.slug)
+    return next_url or url_for("public.index")
+
+
+@tenant_auth_bp.route("/login", methods=["GET", "POST"])
+@public
+def tenant_login():
+    return redirect(url_for("auth.login", tenant=g.tenant.slug, next=request.args.get("next")))
+
+
+@auth_bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("public.index"))
+
+
+@auth_bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.email == services.normalize_email(form.email.data)))
+        if user is not None and user.active:
+            link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+                "auth.reset_password", token=password_reset_token(user))
+            send_mail(user.email, _("Reset your Bündnisnetz password"),
+                      _("Open this link within one hour to choose a new password:\n\n%(link)s\n\n"
+                        "If you did not ask for this, ignore this e-mail.", link=link))
+        # The same answer whether or not the address exists: no account discovery.
+        flash(_("If the address belongs to an account, an e-mail with a link is on its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("tenants/forgot_password.html", form=form)
+
+
+@auth_bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = user_for_reset_token(token)
+    if user is None:
+        flash(_("This link is invalid or has expired. Please ask for a new one."), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed. Please log in."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("tenants/reset_password.html", form=form)
+
+
+@tenant_bp.get("/")
+@requires("tenant.read")
+def dashboard():
+    from core.navigation import navigation
+
+    return render_template("tenants/dashboard.html", tiles=[n for n in navigation() if n["endpoint"] != "tenants.dashboard"])
+
+
+@tenant_bp.route("/settings", methods=["GET", "POST"])
+@requires("tenant.write")
+def settings():
+    form = TenantForm(obj=g.tenant)
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in services.TENANT_FIELDS}
+        try:
+            services.update_tenant(g.tenant, data, current_actor())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("tenants.settings"))
+    return render_template("tenants/settings.html", form=form)
+
+
+def _agency_choices():
+    from contracts.models import Agency
+
+    return [("", "—")] + [(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]
+
+
+@tenant_bp.route("/members", methods=["GET", "POST"])
+@requires("members.manage")
+def members():
+    form = MemberForm()
+    form.role.choices = role_choices()
+    form.agency_id.choices = _agency_choices()
+    if form.validate_on_submit():
+        try:
+            user = services.get_or_create_user(form.email.data, form.password.data, form.name.data or "")
+            agency_id = int(form.agency_id.data) if form.agency_id.data else None
+            services.add_member(g.tenant, user, form.role.data, current_actor(), agency_id=agency_id)
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(email)s is now a member.", email=user.email), "success")
+            return redirect(url_for("tenants.members"))
+    rows = db.session.scalars(select(Membership).join(User).order_by(User.email)).all()
+    role_form = RoleForm()
+    role_form.role.choices = role_choices(include_agency=False)
+    return render_template("tenants/members.html", form=form, rows=rows, role_form=role_form, labels=ROLE_LABELS,
+                           agencies=dict(_agency_choices()), Role=Role)
+
+
+def _membership_or_404(member_id: int) -> Membership:
+    membership = db.session.scalar(select(Membership).where(Membership.id == member_id))
+    if membership is None:
+        abort(404)
+    return membership
+
+
+@tenant_bp.post("/members/<int:member_id>/role")
+@requires("members.manage")
+def change_role(member_id: int):
+    membership = _membership_or_404(member_id)
+    form = RoleForm()
+    form.role.choices = role_choices(include_agency=False)
+    if form.validate_on_submit():
+        try:
+            services.change_member_role(membership, form.role.data, current_actor())
+            db.session.commit()
+            flash(_("Role changed."), "success")
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.detail, "error")
+    return redirect(url_for("tenants.members"))
+
+
+@tenant_bp.post("/members/<int:member_id>/delete")
+@requires("members.manage")
+def remove_member(member_id: int):
+    membership = _membership_or_404(member_id)
+    try:
+        services.remove_member(membership, current_actor())
+        db.session.commit()
+        flash(_("Member removed."), "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+    return redirect(url_for("tenants.members"))
+
+
+@tenant_bp.get("/audit")
+@requires("audit.read")
+def audit_log():
+    page = max(request.args.get("page", 1, type=int), 1)
+    action = (request.args.get("action") or "").strip()
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    events = db.session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
+    return render_template("tenants/audit.html", events=events, page=page, pages=pages, action=action, total=total)
+
+

@@ -1,0 +1,95 @@
+"""Tenant context for pages: `/<slug>/…` names the tenant; the logged-in user must be a member, else 404."""
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.audit import Actor
+from core.extensions import db, login_manager
+from tenants.context import reset_tenant, set_tenant
+from tenants.models import Membership, Tenant
+from tenants.roles import can
+
+
+def tenant_blueprint(name: str, import_name: str, url: str = "") -> Blueprint:
+    """A blueprint whose every route lives under `/<slug>` and runs as that tenant, for its members only."""
+    bp = Blueprint(name, import_name, url_prefix=f"/<slug>{url}", template_folder="templates")
+
+    @bp.url_value_preprocessor
+    def _pull_slug(endpoint, values):
+        g.tenant_slug = values.pop("slug", None) if values else None
+
+    @bp.url_defaults
+    def _add_slug(endpoint, values):
+        if "slug" not in values and g.get("tenant") is not None:
+            values["slug"] = g.tenant.slug
+
+    @bp.before_request
+    def _enter_tenant():
+        return enter_tenant_from_slug(g.tenant_slug)
+
+    return bp
+
+
+def enter_tenant_from_slug(slug: str | None) -> None:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
+    if tenant is None:
+        abort(404)
+    g.tenant = tenant
+    g.tenant_token = set_tenant(tenant.id)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "public", False):
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", tenant=tenant.slug, next=request.full_path))
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == current_user.id))
+    if membership is None:
+        # Not a member: the tenant's pages do not exist for this user.
+        abort(404)
+    g.membership = membership
+
+
+def public(view):
+    """Mark a tenant page that needs no membership (the tenant's login page)."""
+    view.public = True
+    return view
+
+
+def leave_tenant(exc=None):
+    token = g.pop("tenant_token", None)
+    if token is not None:
+        reset_tenant(token)
+
+
+def requires(capability: str):
+    """View decorator: the member's role must have `capability` (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not can(g.membership.role, capability):
+                abort(403)
+            if request.method == "POST" and g.tenant.is_suspended:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def current_actor() -> Actor:
+    """The actor for service calls, built from the request (the one place that reads it)."""
+    membership = g.get("membership") or g.get("api_membership")
+    user_id = current_user.id if current_user.is_authenticated else (membership.user_id if membership else None)
+    label = membership.user.email if membership is not None else (current_user.email if user_id else "anonymous")
+    return Actor(user_id=user_id, role=membership.role if membership else None, ip=request.remote_addr, label=label)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from tenants.models import User
+
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None

@@ -54,6 +54,9 @@ def _filter_by_tenant(state: ORMExecuteState):
 @event.listens_for(Session, "before_flush")
 def _stamp_and_check(session: Session, flush_context, instances):
     tenant_id = current_tenant_id()
+    # Flushes do not pass through do_orm_execute: align the PostgreSQL setting here too.
+    if session.new or session.dirty or session.deleted:
+        _sync_pg_setting(session.connection(), tenant_id)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if not isinstance(obj, TenantScoped):
             continue

@@ -1,12 +1,122 @@
-"""Case-management verbs. The foundation holds the service-area catalogue; the cases issue adds the rest."""
-from sqlalchemy import select
+"""Case-management verbs: clients, consents, cases and their phases, needs, support plan, referrals, service log.
+
+Plain functions with explicit arguments (the acting `Actor` included). They validate (422 with field errors), refuse
+illegal state changes (409), write an audit event for every change and a timeline line for everything that happens
+to a case. Callers commit.
+"""
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
 
 from core import audit
 from core.audit import Actor
 from core.extensions import db
-from cases.models import DEFAULT_SERVICE_AREAS, ServiceArea
+from core.models import utcnow
+from core.problems import Conflict, NotFound, ValidationFailed
+from cases.models import (
+    CASE_PHASES, DATA_ITEMS, DEFAULT_SERVICE_AREAS, EMPLOYMENT_STATUSES, ESF_EXIT_STATUSES,
+    GOAL_RESPONSIBLE, GOAL_STATUSES, ISCED_LEVELS, NEED_PRIORITIES, OUTCOMES, Case, CaseEvent, CaseSettings, Child,
+    Client, Consent, Goal, Need, Referral, ServiceArea, ServiceEntry, SupportPlanVersion,
+)
+from contracts.models import Agency, Partner
+from tenants.roles import can
 from tenants.services import TENANT_CREATED_HOOKS
 
+EARLIEST_DATE = date(2000, 1, 1)
+MAX_MINUTES = 24 * 60
+
+# Contracts register "is this case funded for this day and area?" checks: callables (case, on_date, service_area)
+# returning True (covered), False or None (not known). A service entry without any True gets a warning, and is kept.
+FUNDING_CHECKS: list[Callable[[Case, date, ServiceArea], bool | None]] = []
+
+
+def today() -> date:
+    return date.today()
+
+
+# --- small validation helpers -----------------------------------------------------------------------------------
+
+class _Errors(dict):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(message)
+
+    def raise_if_any(self, detail: str) -> None:
+        if self:
+            raise ValidationFailed(detail, dict(self))
+
+
+def _text(value, limit: int | None = None) -> str:
+    value = "" if value is None else str(value).strip()
+    return value[:limit] if limit else value
+
+
+def _date(errors: _Errors, data: dict, field: str, *, required: bool = False, not_future: bool = False):
+    value = data.get(field)
+    if value in (None, ""):
+        if required:
+            errors.add(field, "Required.")
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except ValueError:
+            errors.add(field, "Not a valid date (YYYY-MM-DD).")
+            return None
+    if value < EARLIEST_DATE:
+        errors.add(field, "Must not be before 2000-01-01.")
+    elif not_future and value > today():
+        errors.add(field, "Must not be in the future.")
+    return value
+
+
+def _year(errors: _Errors, value, field: str, required: bool = False):
+    if value in (None, ""):
+        if required:
+            errors.add(field, "Required.")
+        return None
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        errors.add(field, "Not a valid year.")
+        return None
+    if not 1900 <= year <= today().year:
+        errors.add(field, f"Between 1900 and {today().year}.")
+    return year
+
+
+def _choice(errors: _Errors, value, field: str, choices: Iterable[str], required: bool = False):
+    if value in (None, ""):
+        if required:
+            errors.add(field, "Required.")
+        return None
+    if value not in choices:
+        errors.add(field, f"One of: {', '.join(choices)}.")
+    return value
+
+
+def _row(errors: _Errors, model, value, field: str, label: str):
+    """A referenced tenant row by id (through the ORM wall: another tenant's id is simply unknown)."""
+    if value in (None, ""):
+        return None
+    try:
+        row_id = int(value)
+    except (TypeError, ValueError):
+        errors.add(field, "Not a valid id.")
+        return None
+    row = db.session.scalar(select(model).where(model.id == row_id))
+    if row is None:
+        errors.add(field, f"No {label} with this id.")
+    return row
+
+
+def _event(case: Case, kind: str, detail: str, actor: Actor) -> None:
+    db.session.add(CaseEvent(case_id=case.id, kind=kind, detail=detail[:300], user_id=actor.user_id))
+
+
+# --- service areas ----------------------------------------------------------------------------------------------
 
 def seed_service_areas(tenant, actor: Actor) -> None:
     """Every new tenant starts with the default catalogue (called inside its tenant context)."""
@@ -15,7 +125,761 @@ def seed_service_areas(tenant, actor: Actor) -> None:
         if code not in existing:
             db.session.add(ServiceArea(code=code, name=name))
     db.session.flush()
-    audit.record(actor, "service_area.seed", object_type="service_areas", diff={"count": [None, len(DEFAULT_SERVICE_AREAS)]})
+    audit.record(actor, "service_area.seed", object_type="service_areas",
+                 diff={"count": [None, len(DEFAULT_SERVICE_AREAS)]})
 
 
 TENANT_CREATED_HOOKS.append(seed_service_areas)
+
+
+def list_service_areas(active_only: bool = False) -> list[ServiceArea]:
+    query = select(ServiceArea).order_by(ServiceArea.name)
+    if active_only:
+        query = query.where(ServiceArea.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def service_area_by_code(code: str | None) -> ServiceArea | None:
+    if not code:
+        return None
+    return db.session.scalar(select(ServiceArea).where(ServiceArea.code == code))
+
+
+def _active_area(errors: _Errors, code, field: str = "service_area") -> ServiceArea | None:
+    if code in (None, ""):
+        errors.add(field, "Required.")
+        return None
+    area = service_area_by_code(str(code))
+    if area is None or not area.active:
+        errors.add(field, "Unknown or inactive service area.")
+        return None
+    return area
+
+
+def create_service_area(data: dict, actor: Actor) -> ServiceArea:
+    errors = _Errors()
+    code, name = _text(data.get("code"), 40).lower(), _text(data.get("name"), 120)
+    if not code:
+        errors.add("code", "Required.")
+    elif not all(c.isalnum() or c == "_" for c in code):
+        errors.add("code", "Letters, digits and underscores only.")
+    if not name:
+        errors.add("name", "Required.")
+    agency = _row(errors, Agency, data.get("agency_id"), "agency_id", "agency")
+    errors.raise_if_any("The service area has invalid fields.")
+    if service_area_by_code(code) is not None:
+        raise Conflict("A service area with this code exists already.", {"code": ["Already exists."]})
+    area = ServiceArea(code=code, name=name, agency_id=agency.id if agency else None,
+                       active=bool(data.get("active", True)))
+    db.session.add(area)
+    db.session.flush()
+    audit.record(actor, "service_area.create", area, diff={"code": [None, code], "name": [None, name]})
+    return area
+
+
+# --- clients ----------------------------------------------------------------------------------------------------
+
+CLIENT_TEXT_FIELDS = {"first_name": 100, "last_name": 100, "phone": 40, "email": 254, "confidential_note": 5000}
+
+
+def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
+    errors = _Errors()
+    clean: dict = {}
+    for name, limit in CLIENT_TEXT_FIELDS.items():
+        if name in data or not partial:
+            clean[name] = _text(data.get(name), limit)
+    for name in ("first_name", "last_name"):
+        if name in clean and not clean[name]:
+            errors.add(name, "Required.")
+    if clean.get("email") and "@" not in clean["email"]:
+        errors.add("email", "Not a valid e-mail address.")
+    if "birth_year" in data or not partial:
+        clean["birth_year"] = _year(errors, data.get("birth_year"), "birth_year")
+    if "receives_sgb2" in data or not partial:
+        clean["receives_sgb2"] = bool(data.get("receives_sgb2"))
+    if "employment_status" in data or not partial:
+        clean["employment_status"] = _choice(errors, data.get("employment_status") or None, "employment_status",
+                                             EMPLOYMENT_STATUSES)
+    if "education_level" in data or not partial:
+        level = data.get("education_level")
+        clean["education_level"] = _choice(errors, None if level in (None, "") else str(level), "education_level",
+                                           ISCED_LEVELS)
+    children = None
+    if "children" in data or not partial:
+        children = []
+        for i, child in enumerate(data.get("children") or []):
+            year = _year(errors, (child or {}).get("birth_year"), f"children.{i}.birth_year", required=True)
+            children.append(year)
+    errors.raise_if_any("The client has invalid fields.")
+    return clean, children
+
+
+def next_pseudonym(year: int) -> str:
+    """K-YYYY-NNNN, counting per tenant and year (a unique constraint catches a concurrent duplicate)."""
+    prefix = f"K-{year}-"
+    last = db.session.scalar(select(func.max(Client.pseudonym)).where(Client.pseudonym.like(prefix + "%")))
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def create_client(data: dict, actor: Actor) -> Client:
+    clean, children = _clean_client(data, partial=False)
+    client = Client(pseudonym=next_pseudonym(today().year), **clean)
+    db.session.add(client)
+    db.session.flush()
+    for year in children or []:
+        db.session.add(Child(client_id=client.id, birth_year=year))
+    db.session.flush()
+    db.session.refresh(client)
+    audit.record(actor, "client.create", client,
+                 diff={"pseudonym": [None, client.pseudonym], "children": [None, len(children or [])]})
+    return client
+
+
+def update_client(client: Client, data: dict, actor: Actor) -> Client:
+    _refuse_if_anonymised(client)
+    clean, children = _clean_client(data, partial=True)
+    diff = audit.changes(client, clean)
+    if children is not None:
+        old = [c.birth_year for c in client.children]
+        if old != children:
+            for child in client.children:
+                db.session.delete(child)
+            db.session.flush()
+            for year in children:
+                db.session.add(Child(client_id=client.id, birth_year=year))
+            diff["children"] = [old, children]
+    db.session.flush()
+    db.session.refresh(client)
+    if diff:
+        # names are personal data: the audit log says which fields changed, not their values
+        audit.record(actor, "client.update", client, diff={k: ["…", "…"] for k in diff})
+    return client
+
+
+def _refuse_if_anonymised(client: Client) -> None:
+    if client.anonymised_at is not None:
+        raise Conflict("This client has been anonymised; the record can no longer be changed.")
+
+
+def get_client(client_id: int) -> Client:
+    client = db.session.scalar(select(Client).where(Client.id == client_id))
+    if client is None:
+        raise NotFound(f"No client with id {client_id}.")
+    return client
+
+
+def client_query(search: str = ""):
+    query = select(Client)
+    if search := (search or "").strip():
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Client.first_name).like(like), func.lower(Client.last_name).like(like),
+                                func.lower(Client.pseudonym).like(like)))
+    return query
+
+
+def may_see_client_note(client: Client, actor: Actor) -> bool:
+    """Confidential notes: tenant admins and the case managers of the client's cases."""
+    if can(actor.role, "cases.all") or actor.role is None:
+        return True
+    return db.session.scalar(select(Case.id).where(Case.client_id == client.id,
+                                                   Case.case_manager_id == actor.user_id)) is not None
+
+
+# --- consents ---------------------------------------------------------------------------------------------------
+
+def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
+    """Record a requested consent, or a given one when `given_on` is set. A re-issue names the one it replaces."""
+    _refuse_if_anonymised(client)
+    errors = _Errors()
+    agency = _row(errors, Agency, data.get("agency_id"), "agency_id", "agency")
+    partner = _row(errors, Partner, data.get("partner_id"), "partner_id", "partner")
+    if not data.get("agency_id") and not data.get("partner_id"):
+        errors.add("agency_id", "Name the receiving agency (or partner).")
+    elif data.get("agency_id") and data.get("partner_id"):
+        errors.add("partner_id", "One recipient per consent: an agency or a partner.")
+    purposes = _text(data.get("purposes"), 2000)
+    if not purposes:
+        errors.add("purposes", "Required.")
+    items = data.get("data_items") or []
+    if isinstance(items, str):
+        items = [items]
+    if not items:
+        errors.add("data_items", "Name at least one data item.")
+    elif unknown := [i for i in items if i not in DATA_ITEMS]:
+        errors.add("data_items", f"Unknown: {', '.join(map(str, unknown))}. Allowed: {', '.join(DATA_ITEMS)}.")
+    given_on = _date(errors, data, "given_on", not_future=True)
+    expires_on = _date(errors, data, "expires_on")
+    requested_on = _date(errors, data, "requested_on", not_future=True) or given_on or today()
+    if given_on and expires_on and expires_on < given_on:
+        errors.add("expires_on", "Must not be before the day it was given.")
+    replaces = _row(errors, Consent, data.get("replaces_id"), "replaces_id", "consent")
+    if replaces is not None and replaces.client_id != client.id:
+        errors.add("replaces_id", "No consent of this client with this id.")
+    errors.raise_if_any("The consent has invalid fields.")
+    consent = Consent(client_id=client.id, agency_id=agency.id if agency else None,
+                      partner_id=partner.id if partner else None, purposes=purposes, data_items=sorted(set(items)),
+                      status="given" if given_on else "requested", requested_on=requested_on, given_on=given_on,
+                      expires_on=expires_on, replaces_id=replaces.id if replaces else None)
+    db.session.add(consent)
+    db.session.flush()
+    audit.record(actor, "consent.create", consent, diff={"status": [None, consent.status],
+                                                          "client_id": [None, client.id]})
+    return consent
+
+
+def give_consent(consent: Consent, on: date | None, actor: Actor) -> Consent:
+    """requested → given."""
+    errors = _Errors()
+    on = _date(errors, {"on": on}, "on", not_future=True) or today()
+    errors.raise_if_any("Invalid date.")
+    if consent.status != "requested":
+        raise Conflict(f"Only a requested consent can be given; this one is {consent.status_on(today())}.")
+    if consent.expires_on and consent.expires_on < on:
+        raise Conflict("The consent would already be expired on that day.")
+    consent.status, consent.given_on = "given", on
+    audit.record(actor, "consent.give", consent, diff={"status": ["requested", "given"]})
+    return consent
+
+
+def withdraw_consent(consent: Consent, on: date | None, actor: Actor) -> Consent:
+    """requested/given → withdrawn (from `on`). Expired and withdrawn consents stay as they are."""
+    errors = _Errors()
+    on = _date(errors, {"on": on}, "on", not_future=True) or today()
+    errors.raise_if_any("Invalid date.")
+    state = consent.status_on(on)
+    if state not in ("requested", "given"):
+        raise Conflict(f"This consent is {state}; it cannot be withdrawn.")
+    if consent.given_on and on < consent.given_on:
+        raise ValidationFailed("Invalid date.", {"on": ["Must not be before the day it was given."]})
+    old = consent.status
+    consent.status, consent.withdrawn_on = "withdrawn", on
+    audit.record(actor, "consent.withdraw", consent, diff={"status": [old, "withdrawn"]})
+    return consent
+
+
+def get_consent(client: Client, consent_id: int) -> Consent:
+    consent = db.session.scalar(select(Consent).where(Consent.id == consent_id, Consent.client_id == client.id))
+    if consent is None:
+        raise NotFound(f"No consent with id {consent_id}.")
+    return consent
+
+
+def consents_of(client: Client) -> list[Consent]:
+    return list(db.session.scalars(select(Consent).where(Consent.client_id == client.id).order_by(Consent.id.desc())))
+
+
+def may_share(client: Client, data_item: str, recipient: Agency | Partner, on_date: date) -> bool:
+    """May `data_item` of `client` go to `recipient` (an agency or a partner) on `on_date`?
+
+    Yes only with a consent for exactly that recipient that names the item, was given on or before that day, had not
+    expired and had not been withdrawn by then.
+    """
+    column = Consent.agency_id if isinstance(recipient, Agency) else Consent.partner_id
+    consents = db.session.scalars(select(Consent).where(
+        Consent.client_id == client.id, column == recipient.id, Consent.given_on.is_not(None),
+        Consent.status.in_(("given", "withdrawn"))))
+    for consent in consents:
+        if data_item not in (consent.data_items or []):
+            continue
+        if consent.given_on > on_date:
+            continue
+        if consent.expires_on is not None and on_date > consent.expires_on:
+            continue
+        if consent.withdrawn_on is not None and on_date >= consent.withdrawn_on:
+            continue
+        return True
+    return False
+
+
+# --- cases ------------------------------------------------------------------------------------------------------
+
+OPEN_PHASES = CASE_PHASES[:-1]
+
+
+def _case_manager(errors: _Errors, value, field: str = "case_manager_id") -> int | None:
+    """A user id of a member of this tenant whose role may work on cases."""
+    from tenants.models import Membership
+
+    if value in (None, ""):
+        errors.add(field, "Required.")
+        return None
+    try:
+        user_id = int(value)
+    except (TypeError, ValueError):
+        errors.add(field, "Not a valid user id.")
+        return None
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
+    if membership is None or not can(membership.role, "cases.write"):
+        errors.add(field, "No case manager of this alliance with this user id.")
+        return None
+    return user_id
+
+
+def case_managers() -> list:
+    """(user id, name) of the members who may run cases."""
+    from tenants.models import Membership
+
+    members = db.session.scalars(select(Membership))
+    return sorted(((m.user_id, m.user.display_name) for m in members if can(m.role, "cases.write")),
+                  key=lambda pair: pair[1].lower())
+
+
+def sees_all_cases(actor: Actor) -> bool:
+    """Admins see every case, viewers read every case (without confidential notes); case managers their own."""
+    return actor.role is None or can(actor.role, "cases.all") or can(actor.role, "cases.read_all")
+
+
+def case_query(actor: Actor):
+    query = select(Case)
+    if not sees_all_cases(actor):
+        query = query.where(Case.case_manager_id == actor.user_id)
+    return query
+
+
+def get_case(case_id: int, actor: Actor) -> Case:
+    """A case the actor may see; a colleague's case is as absent as another tenant's (404)."""
+    case = db.session.scalar(case_query(actor).where(Case.id == case_id))
+    if case is None:
+        raise NotFound(f"No case with id {case_id}.")
+    return case
+
+
+def read_case_file(case_id: int, actor: Actor) -> Case:
+    """Open a case file: every read is written to the audit log (social data protection)."""
+    case = get_case(case_id, actor)
+    audit.record(actor, "case.read", case)
+    return case
+
+
+def may_see_case_note(case: Case, actor: Actor) -> bool:
+    return actor.role is None or can(actor.role, "cases.all") or case.case_manager_id == actor.user_id
+
+
+def search_cases(actor: Actor, *, status: str = "", case_manager_id: int | None = None, service_area: str = "",
+                 q: str = ""):
+    """The case list query with its filters (status, case manager, service area of a need or entry, name)."""
+    query = case_query(actor).join(Client, and_(Client.id == Case.client_id, Client.tenant_id == Case.tenant_id))
+    if status == "open":
+        query = query.where(Case.status != "closed")
+    elif status:
+        query = query.where(Case.status == status)
+    if case_manager_id:
+        query = query.where(Case.case_manager_id == case_manager_id)
+    if service_area:
+        area_ids = select(ServiceArea.id).where(ServiceArea.code == service_area)
+        query = query.where(or_(
+            exists().where(Need.case_id == Case.id, Need.service_area_id.in_(area_ids)),
+            exists().where(ServiceEntry.case_id == Case.id, ServiceEntry.service_area_id.in_(area_ids))))
+    if q := (q or "").strip():
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Client.first_name).like(like), func.lower(Client.last_name).like(like),
+                                func.lower(Client.pseudonym).like(like),
+                                func.lower(Client.first_name + " " + Client.last_name).like(like)))
+    return query
+
+
+def create_case(data: dict, actor: Actor) -> Case:
+    errors = _Errors()
+    client = _row(errors, Client, data.get("client_id"), "client_id", "client")
+    if data.get("client_id") in (None, ""):
+        errors.add("client_id", "Required.")
+    manager = data.get("case_manager_id")
+    if manager in (None, "") and can(actor.role, "cases.write") and not can(actor.role, "cases.all"):
+        manager = actor.user_id  # a case manager opens cases for herself
+    manager_id = _case_manager(errors, manager)
+    opened_on = _date(errors, data, "opened_on", not_future=True) or today()
+    next_review_on = _date(errors, data, "next_review_on")
+    status = data.get("status") or "intake"
+    _choice(errors, status, "status", CASE_PHASES)
+    errors.raise_if_any("The case has invalid fields.")
+    if client.anonymised_at is not None:
+        raise Conflict("This client has been anonymised.")
+    if status != "intake":
+        raise Conflict("A case starts in the intake phase; move it on step by step.")
+    case = Case(client_id=client.id, case_manager_id=manager_id, status="intake", opened_on=opened_on,
+                next_review_on=next_review_on, confidential_note=_text(data.get("confidential_note"), 5000))
+    db.session.add(case)
+    db.session.flush()
+    _event(case, "opened", client.pseudonym, actor)
+    audit.record(actor, "case.create", case, diff={"client_id": [None, client.id], "status": [None, "intake"]})
+    return case
+
+
+def check_transition(case: Case, to: str, outcome: str | None) -> None:
+    """The phase rules: one step forward, any step back among open phases, closing from anywhere with an outcome,
+    reopening a closed case into an open phase."""
+    if to == case.status:
+        return
+    if to == "closed":
+        if not outcome:
+            raise Conflict("A case can only be closed with an outcome.", {"outcome": ["Required when closing."]})
+        return
+    if case.status == "closed":
+        return  # reopen
+    here, there = CASE_PHASES.index(case.status), CASE_PHASES.index(to)
+    if there > here + 1:
+        skipped = ", ".join(CASE_PHASES[here + 1:there])
+        raise Conflict(f"A case moves one phase at a time: from {case.status} to {to} would skip {skipped}.",
+                       {"status": [f"Next phase is {CASE_PHASES[here + 1]}."]})
+
+
+def update_case(case: Case, data: dict, actor: Actor) -> Case:
+    errors = _Errors()
+    clean: dict = {}
+    if "case_manager_id" in data:
+        clean["case_manager_id"] = _case_manager(errors, data["case_manager_id"])
+    for field in ("next_review_on", "opened_on"):
+        if field in data:
+            clean[field] = _date(errors, data, field, required=field == "opened_on", not_future=field == "opened_on")
+    if "confidential_note" in data:
+        if not may_see_case_note(case, actor):
+            errors.add("confidential_note", "Only the assigned case manager and admins may write this note.")
+        clean["confidential_note"] = _text(data["confidential_note"], 5000)
+    to = data.get("status") or case.status
+    _choice(errors, to, "status", CASE_PHASES)
+    outcome = data.get("outcome") if "outcome" in data else None
+    _choice(errors, outcome, "outcome", OUTCOMES)
+    esf = data.get("esf_exit_status") if "esf_exit_status" in data else None
+    _choice(errors, esf, "esf_exit_status", ESF_EXIT_STATUSES)
+    closed_on = _date(errors, data, "closed_on", not_future=True)
+    errors.raise_if_any("The case has invalid fields.")
+    closing = to == "closed"
+    if not closing and (outcome or closed_on or esf):
+        raise Conflict("Outcome, closing date and ESF+ exit status belong to closing the case.",
+                       {"outcome": ["Only when the case is closed."]})
+    check_transition(case, to, outcome or (case.outcome if case.status == "closed" else None))
+    old_status = case.status
+    if closing:
+        clean["outcome"] = outcome or case.outcome
+        clean["closed_on"] = closed_on or case.closed_on or today()
+        if esf or old_status != "closed":
+            clean["esf_exit_status"] = esf or case.esf_exit_status
+        opened = clean.get("opened_on") or case.opened_on
+        if clean["closed_on"] < opened:
+            raise ValidationFailed("The case has invalid fields.", {"closed_on": ["Must not be before opening."]})
+    elif old_status == "closed":
+        clean.update(outcome=None, closed_on=None, esf_exit_status=None)  # reopened; the timeline keeps the old outcome
+    clean["status"] = to
+    diff = audit.changes(case, clean)
+    if "status" in diff:
+        kind = "reopened" if old_status == "closed" else ("closed" if closing else "status")
+        detail = f"{old_status} → {to}" + (f" ({case.outcome})" if closing else "")
+        _event(case, kind, detail, actor)
+    elif diff:
+        _event(case, "updated", ", ".join(sorted(k for k in diff if k != "confidential_note") or ["note"]), actor)
+    if diff:
+        if "confidential_note" in diff:
+            diff["confidential_note"] = ["…", "…"]
+        audit.record(actor, "case.update", case, diff=diff)
+    return case
+
+
+def _refuse_if_closed(case: Case) -> None:
+    if case.status == "closed":
+        raise Conflict("The case is closed; reopen it first.")
+
+
+# --- needs ------------------------------------------------------------------------------------------------------
+
+def add_need(case: Case, data: dict, actor: Actor) -> Need:
+    _refuse_if_closed(case)
+    errors = _Errors()
+    area = _active_area(errors, data.get("service_area"))
+    priority = data.get("priority") or "medium"
+    _choice(errors, priority, "priority", NEED_PRIORITIES)
+    agency = _row(errors, Agency, data.get("agency_id"), "agency_id", "agency")
+    errors.raise_if_any("The need has invalid fields.")
+    need = Need(case_id=case.id, service_area_id=area.id, priority=priority,
+                baseline=_text(data.get("baseline"), 5000), note=_text(data.get("note"), 5000),
+                agency_id=agency.id if agency else area.agency_id)
+    db.session.add(need)
+    db.session.flush()
+    _event(case, "need", f"{area.name} ({priority})", actor)
+    audit.record(actor, "need.create", need, diff={"case_id": [None, case.id], "service_area": [None, area.code]})
+    return need
+
+
+def needs_of(case: Case) -> list[Need]:
+    return list(db.session.scalars(select(Need).where(Need.case_id == case.id).order_by(Need.id)))
+
+
+# --- goals and measures (support plan) --------------------------------------------------------------------------
+
+GOAL_TRANSITIONS = {
+    "planned": {"in_progress", "cancelled"},
+    "in_progress": {"done", "not_done", "cancelled", "planned"},
+    "done": set(), "not_done": set(), "cancelled": set(),
+}
+GOAL_INITIAL = ("planned", "in_progress")
+
+
+def _clean_goal(case: Case, data: dict, partial: bool) -> dict:
+    errors = _Errors()
+    clean: dict = {}
+    if "title" in data or not partial:
+        clean["title"] = _text(data.get("title"), 200)
+        if not clean["title"]:
+            errors.add("title", "Required.")
+    if "measure" in data or not partial:
+        clean["measure"] = _text(data.get("measure"), 5000)
+    if "responsible" in data or not partial:
+        clean["responsible"] = data.get("responsible") or "client"
+        _choice(errors, clean["responsible"], "responsible", GOAL_RESPONSIBLE)
+    if "partner_id" in data:
+        partner = _row(errors, Partner, data.get("partner_id"), "partner_id", "partner")
+        clean["partner_id"] = partner.id if partner else None
+    for field in ("due_on", "review_on"):
+        if field in data or not partial:
+            clean[field] = _date(errors, data, field)
+    if "status" in data or not partial:
+        status = data.get("status") or "planned"
+        _choice(errors, status, "status", GOAL_STATUSES)
+        clean["status"] = status
+    errors.raise_if_any("The goal has invalid fields.")
+    return clean
+
+
+def add_goal(case: Case, data: dict, actor: Actor) -> Goal:
+    _refuse_if_closed(case)
+    clean = _clean_goal(case, data, partial=False)
+    if clean["status"] not in GOAL_INITIAL:
+        raise Conflict(f"A new goal starts as planned or in progress, not {clean['status']}.",
+                       {"status": ["planned or in_progress"]})
+    goal = Goal(case_id=case.id, **clean)
+    db.session.add(goal)
+    db.session.flush()
+    _event(case, "goal", goal.title, actor)
+    audit.record(actor, "goal.create", goal, diff={"case_id": [None, case.id], "status": [None, goal.status]})
+    return goal
+
+
+def update_goal(case: Case, goal: Goal, data: dict, actor: Actor) -> Goal:
+    """Edit a goal or move its status (planned → in progress → done / not done; cancelled). Finished goals stay."""
+    _refuse_if_closed(case)
+    clean = _clean_goal(case, data, partial=True)
+    if not GOAL_TRANSITIONS[goal.status]:
+        raise Conflict(f"The goal is {goal.status}; it can no longer be changed.")
+    to = clean.get("status", goal.status)
+    if to != goal.status and to not in GOAL_TRANSITIONS[goal.status]:
+        allowed = ", ".join(sorted(GOAL_TRANSITIONS[goal.status]))
+        raise Conflict(f"A goal cannot go from {goal.status} to {to} (allowed: {allowed}).",
+                       {"status": [f"Allowed: {allowed}."]})
+    old = goal.status
+    diff = audit.changes(goal, clean)
+    if "status" in diff:
+        _event(case, "goal_status", f"{goal.title}: {old} → {to}", actor)
+    if diff:
+        audit.record(actor, "goal.update", goal, diff=diff)
+    return goal
+
+
+def get_goal(case: Case, goal_id: int) -> Goal:
+    goal = db.session.scalar(select(Goal).where(Goal.id == goal_id, Goal.case_id == case.id))
+    if goal is None:
+        raise NotFound(f"No goal with id {goal_id}.")
+    return goal
+
+
+def goals_of(case: Case) -> list[Goal]:
+    return list(db.session.scalars(select(Goal).where(Goal.case_id == case.id).order_by(Goal.id)))
+
+
+def approve_plan(case: Case, actor: Actor, on: date | None = None) -> SupportPlanVersion:
+    """Freeze the current goals as a new version of the support plan."""
+    goals = goals_of(case)
+    if not goals:
+        raise Conflict("The support plan has no goals yet.")
+    number = (db.session.scalar(select(func.max(SupportPlanVersion.number))
+                                .where(SupportPlanVersion.case_id == case.id)) or 0) + 1
+    snapshot = [{"title": g.title, "measure": g.measure, "responsible": g.responsible, "partner_id": g.partner_id,
+                 "due_on": g.due_on.isoformat() if g.due_on else None,
+                 "review_on": g.review_on.isoformat() if g.review_on else None, "status": g.status} for g in goals]
+    version = SupportPlanVersion(case_id=case.id, number=number, approved_on=on or today(),
+                                 approved_by_id=actor.user_id, goals=snapshot)
+    db.session.add(version)
+    db.session.flush()
+    _event(case, "plan", f"v{number}", actor)
+    audit.record(actor, "support_plan.approve", version, diff={"number": [None, number]})
+    return version
+
+
+def plan_versions(case: Case) -> list[SupportPlanVersion]:
+    return list(db.session.scalars(select(SupportPlanVersion).where(SupportPlanVersion.case_id == case.id)
+                                   .order_by(SupportPlanVersion.number.desc())))
+
+
+# --- referrals --------------------------------------------------------------------------------------------------
+
+REFERRAL_TRANSITIONS = {"pending": {"accepted", "rejected"}, "accepted": {"done"}, "rejected": set(), "done": set()}
+
+
+def refer(case: Case, data: dict, actor: Actor) -> Referral:
+    """Refer the case to a partner organisation; needs a consent for that partner covering the needs, today."""
+    _refuse_if_closed(case)
+    errors = _Errors()
+    partner = _row(errors, Partner, data.get("partner_id"), "partner_id", "partner")
+    if data.get("partner_id") in (None, ""):
+        errors.add("partner_id", "Required.")
+    on = _date(errors, data, "referred_on", not_future=True) or today()
+    errors.raise_if_any("The referral has invalid fields.")
+    client = case.client
+    if not may_share(client, "needs", partner, on):
+        raise Conflict("There is no valid consent of the client to pass their needs on to this partner.",
+                       {"partner_id": ["No valid consent for this partner."]})
+    consent = next(c for c in consents_of(client) if c.partner_id == partner.id and c.status_on(on) == "given"
+                   and "needs" in c.data_items)
+    referral = Referral(case_id=case.id, partner_id=partner.id, consent_id=consent.id, referred_on=on,
+                        reason=_text(data.get("reason"), 5000), status="pending")
+    db.session.add(referral)
+    db.session.flush()
+    _event(case, "referral", partner.name, actor)
+    audit.record(actor, "referral.create", referral, diff={"partner_id": [None, partner.id]})
+    return referral
+
+
+def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: date | None = None) -> Referral:
+    errors = _Errors()
+    _choice(errors, to, "to", tuple(REFERRAL_TRANSITIONS), required=True)
+    on = _date(errors, {"on": on}, "on", not_future=True) or today()
+    errors.raise_if_any("Invalid referral step.")
+    if to not in REFERRAL_TRANSITIONS[referral.status]:
+        raise Conflict(f"A referral cannot go from {referral.status} to {to}.")
+    old = referral.status
+    referral.status, referral.status_on = to, on
+    _event(case, "referral_status", f"{old} → {to}", actor)
+    audit.record(actor, "referral.update", referral, diff={"status": [old, to]})
+    return referral
+
+
+def get_referral(case: Case, referral_id: int) -> Referral:
+    referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, Referral.case_id == case.id))
+    if referral is None:
+        raise NotFound(f"No referral with id {referral_id}.")
+    return referral
+
+
+def referrals_of(case: Case) -> list[Referral]:
+    return list(db.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)))
+
+
+# --- service log ------------------------------------------------------------------------------------------------
+
+def _clean_entry(case: Case, data: dict, partial: bool) -> dict:
+    errors = _Errors()
+    clean: dict = {}
+    if "on" in data or not partial:
+        clean["on"] = _date(errors, data, "on", required=True, not_future=True)
+        if clean["on"] and case.closed_on and clean["on"] > case.closed_on:
+            errors.add("on", "The case was closed before this day.")
+        if clean["on"] and clean["on"] < case.opened_on:
+            errors.add("on", "The case was opened after this day.")
+    if "minutes" in data or not partial:
+        minutes = data.get("minutes")
+        if minutes in (None, ""):
+            errors.add("minutes", "Required.")
+        else:
+            try:
+                clean["minutes"] = int(minutes)
+                if isinstance(minutes, float) and minutes != int(minutes):
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors.add("minutes", "A whole number of minutes.")
+            else:
+                if not 1 <= clean["minutes"] <= MAX_MINUTES:
+                    errors.add("minutes", f"Between 1 and {MAX_MINUTES}.")
+    if "service_area" in data or not partial:
+        area = _active_area(errors, data.get("service_area"))
+        clean["service_area_id"] = area.id if area else None
+    if "direct" in data or not partial:
+        clean["direct"] = True if data.get("direct") is None else bool(data.get("direct"))
+    if "note" in data or not partial:
+        clean["note"] = _text(data.get("note"), 5000)
+    errors.raise_if_any("The service entry has invalid fields.")
+    return clean
+
+
+def funding_covered(case: Case, on: date, area: ServiceArea) -> bool:
+    """True when a registered check (contracts: enrolments) confirms a funding approval for this day and area."""
+    return any(check(case, on, area) is True for check in FUNDING_CHECKS)
+
+
+def add_service_entry(case: Case, data: dict, actor: Actor) -> tuple[ServiceEntry, bool]:
+    """Log a service. Returns (entry, warning): warning when no funding approval covers it (the entry is kept)."""
+    clean = _clean_entry(case, data, partial=False)
+    staff = data.get("staff_user_id") or actor.user_id
+    entry = ServiceEntry(case_id=case.id, staff_user_id=staff, **clean)
+    db.session.add(entry)
+    db.session.flush()
+    db.session.refresh(entry)
+    _event(case, "service", f"{entry.on.isoformat()} · {entry.minutes} min · {entry.service_area.name}", actor)
+    audit.record(actor, "service_entry.create", entry, diff={"case_id": [None, case.id], "minutes": [None, entry.minutes]})
+    return entry, not funding_covered(case, entry.on, entry.service_area)
+
+
+def _refuse_if_billed(entry: ServiceEntry) -> None:
+    if entry.billed:
+        raise Conflict("This service entry has been billed; it can no longer be changed or deleted.")
+
+
+def update_service_entry(case: Case, entry: ServiceEntry, data: dict, actor: Actor) -> tuple[ServiceEntry, bool]:
+    _refuse_if_billed(entry)
+    clean = _clean_entry(case, data, partial=True)
+    diff = audit.changes(entry, clean)
+    db.session.flush()
+    db.session.expire(entry, ["service_area"])
+    if diff:
+        _event(case, "service_changed", f"{entry.on.isoformat()} · {entry.minutes} min", actor)
+        audit.record(actor, "service_entry.update", entry, diff=diff)
+    return entry, not funding_covered(case, entry.on, entry.service_area)
+
+
+def delete_service_entry(case: Case, entry: ServiceEntry, actor: Actor) -> None:
+    _refuse_if_billed(entry)
+    _event(case, "service_deleted", f"{entry.on.isoformat()} · {entry.minutes} min", actor)
+    audit.record(actor, "service_entry.delete", entry, diff={"minutes": [entry.minutes, None]})
+    db.session.delete(entry)
+
+
+def get_service_entry(case: Case, entry_id: int) -> ServiceEntry:
+    entry = db.session.scalar(select(ServiceEntry).where(ServiceEntry.id == entry_id, ServiceEntry.case_id == case.id))
+    if entry is None:
+        raise NotFound(f"No service entry with id {entry_id}.")
+    return entry
+
+
+def entries_of(case: Case):
+    return select(ServiceEntry).where(ServiceEntry.case_id == case.id)
+
+
+def mark_billed(entries: Iterable[ServiceEntry], actor: Actor, invoice_line_id: int | None = None,
+                at: datetime | None = None) -> None:
+    """Billing's mark: from now on the entries are immutable. An entry billed already is a conflict (never twice)."""
+    entries = list(entries)
+    if already := [e.id for e in entries if e.billed]:
+        raise Conflict(f"Service entries billed already: {', '.join(map(str, already))}.")
+    at = at or utcnow()
+    for entry in entries:
+        entry.billed_at, entry.invoice_line_id = at, invoice_line_id
+        audit.record(actor, "service_entry.bill", entry, diff={"invoice_line_id": [None, invoice_line_id]})
+
+
+def release_billed(entries: Iterable[ServiceEntry], actor: Actor) -> None:
+    """A credit note releases its entries for a later run."""
+    for entry in entries:
+        if entry.billed:
+            audit.record(actor, "service_entry.release", entry, diff={"invoice_line_id": [entry.invoice_line_id, None]})
+            entry.billed_at, entry.invoice_line_id = None, None
+
+
+def unbilled_entries(start: date, end: date) -> list[ServiceEntry]:
+    """For billing: unbilled entries dated within [start, end]."""
+    return list(db.session.scalars(select(ServiceEntry).where(
+        ServiceEntry.billed_at.is_(None), ServiceEntry.on >= start, ServiceEntry.on <= end).order_by(ServiceEntry.id)))
+
+
+# --- timeline ---------------------------------------------------------------------------------------------------
+
+def timeline(case: Case) -> list[CaseEvent]:
+    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                   .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())))

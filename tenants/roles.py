@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, set[Role]] = {
     "cases.read": STAFF - {Role.FINANCE},
     "cases.write": ADMINS | {Role.CASE_MANAGER},
     "cases.all": ADMINS,  # see every case, not only one's own
+    "cases.read_all": ADMINS | {Role.VIEWER},  # read every case (viewers: without confidential notes)
+    "cases.reports": ADMINS | {Role.CASE_MANAGER, Role.VIEWER},
     "contracts.read": STAFF,
     "contracts.write": ADMINS | {Role.FINANCE},
     "billing.read": ADMINS | {Role.FINANCE},

@@ -3,6 +3,7 @@
 The service-area catalogue is part of the foundation because contracts' rate lines use it too. Every reference
 between tenant rows is a composite foreign key (`tenant_fk`), so the database refuses links across tenants.
 """
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -91,8 +92,12 @@ class Consent(TenantScoped, Timestamped, db.Model):
     it is withdrawn (or expires) and a new one is issued; the old rows stay as history."""
 
     __tablename__ = "consents"
-    __tenant_args__ = (tenant_fk("client_id", "clients", ondelete="CASCADE"), tenant_fk("agency_id", "agencies"),
-                       tenant_fk("partner_id", "partners"), tenant_fk("replaces_id", "consents"))
+    __tenant_args__ = (
+        tenant_fk("client_id", "clients", ondelete="CASCADE"),
+        tenant_fk("agency_id", "agencies"),
+        tenant_fk("partner_id", "partners"),
+        tenant_fk("replaces_id", "consents"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
@@ -100,7 +105,9 @@ class Consent(TenantScoped, Timestamped, db.Model):
     partner_id: Mapped[int | None] = mapped_column(Integer)
     purposes: Mapped[str] = mapped_column(Text, default="", nullable=False)
     data_items: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
-    status: Mapped[str] = mapped_column(String(12), default="requested", nullable=False)  # stored: requested|given|withdrawn
+    status: Mapped[str] = mapped_column(
+        String(12), default="requested", nullable=False
+    )  # stored: requested|given|withdrawn
     requested_on: Mapped[date | None] = mapped_column(Date)
     given_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
@@ -115,8 +122,15 @@ class Consent(TenantScoped, Timestamped, db.Model):
 
 
 CASE_PHASES = ("intake", "assessment", "planning", "active", "evaluation", "closed")
-OUTCOMES = ("employment", "training", "childcare_secured", "goals_partly_achieved", "transferred", "dropped_out",
-            "other")
+OUTCOMES = (
+    "employment",
+    "training",
+    "childcare_secured",
+    "goals_partly_achieved",
+    "transferred",
+    "dropped_out",
+    "other",
+)
 # ESF+ result at exit (common result indicators)
 ESF_EXIT_STATUSES = ("employed", "self_employed", "in_education", "job_searching", "inactive", "unknown")
 
@@ -130,7 +144,9 @@ class Case(TenantScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
     # a user id (users are platform-wide); membership in the tenant is checked by the services
-    case_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    case_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(12), default="intake", nullable=False, index=True)
     opened_on: Mapped[date] = mapped_column(Date, nullable=False)
     closed_on: Mapped[date | None] = mapped_column(Date)
@@ -149,8 +165,11 @@ class Need(TenantScoped, Timestamped, db.Model):
     """A need found in the assessment, in one service area, with the agency responsible for funding it."""
 
     __tablename__ = "needs"
-    __tenant_args__ = (tenant_fk("case_id", "cases", ondelete="CASCADE"), tenant_fk("service_area_id", "service_areas"),
-                       tenant_fk("agency_id", "agencies"))
+    __tenant_args__ = (
+        tenant_fk("case_id", "cases", ondelete="CASCADE"),
+        tenant_fk("service_area_id", "service_areas"),
+        tenant_fk("agency_id", "agencies"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
@@ -188,7 +207,10 @@ class SupportPlanVersion(TenantScoped, db.Model):
     """A frozen copy of the support plan, made on each approval; old versions stay readable."""
 
     __tablename__ = "support_plan_versions"
-    __tenant_args__ = (tenant_fk("case_id", "cases", ondelete="CASCADE"), UniqueConstraint("tenant_id", "case_id", "number"))
+    __tenant_args__ = (
+        tenant_fk("case_id", "cases", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "case_id", "number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
@@ -206,8 +228,11 @@ class Referral(TenantScoped, Timestamped, db.Model):
     """A referral of the case to a partner organisation (only with the client's consent for that partner)."""
 
     __tablename__ = "referrals"
-    __tenant_args__ = (tenant_fk("case_id", "cases", ondelete="CASCADE"), tenant_fk("partner_id", "partners"),
-                       tenant_fk("consent_id", "consents"))
+    __tenant_args__ = (
+        tenant_fk("case_id", "cases", ondelete="CASCADE"),
+        tenant_fk("partner_id", "partners"),
+        tenant_fk("consent_id", "consents"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
@@ -254,7 +279,9 @@ class CaseEvent(TenantScoped, db.Model):
     case_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(30), nullable=False)  # status, need, goal, goal_status, service, …
+    kind: Mapped[str] = mapped_column(
+        String(30), nullable=False
+    )  # status, need, goal, goal_status, service, …
     detail: Mapped[str] = mapped_column(String(300), default="", nullable=False)
 
 

@@ -4,22 +4,42 @@ Plain functions with explicit arguments (the acting `Actor` included). They vali
 illegal state changes (409), write an audit event for every change and a timeline line for everything that happens
 to a case. Callers commit.
 """
+
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from cases.models import (
+    CASE_PHASES,
+    DATA_ITEMS,
+    DEFAULT_SERVICE_AREAS,
+    EMPLOYMENT_STATUSES,
+    ESF_EXIT_STATUSES,
+    GOAL_RESPONSIBLE,
+    GOAL_STATUSES,
+    ISCED_LEVELS,
+    NEED_PRIORITIES,
+    OUTCOMES,
+    Case,
+    CaseEvent,
+    CaseSettings,
+    Child,
+    Client,
+    Consent,
+    Goal,
+    Need,
+    Referral,
+    ServiceArea,
+    ServiceEntry,
+    SupportPlanVersion,
+)
+from contracts.models import Agency, Partner
 from core import audit
 from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
 from core.problems import Conflict, NotFound, ValidationFailed
-from cases.models import (
-    CASE_PHASES, DATA_ITEMS, DEFAULT_SERVICE_AREAS, EMPLOYMENT_STATUSES, ESF_EXIT_STATUSES,
-    GOAL_RESPONSIBLE, GOAL_STATUSES, ISCED_LEVELS, NEED_PRIORITIES, OUTCOMES, Case, CaseEvent, CaseSettings, Child,
-    Client, Consent, Goal, Need, Referral, ServiceArea, ServiceEntry, SupportPlanVersion,
-)
-from contracts.models import Agency, Partner
 from tenants.roles import can
 from tenants.services import TENANT_CREATED_HOOKS
 
@@ -35,7 +55,8 @@ def today() -> date:
     return date.today()
 
 
-# --- small validation helpers -----------------------------------------------------------------------------------
+# --- small validation helpers ---
+
 
 class _Errors(dict):
     def add(self, field: str, message: str) -> None:
@@ -116,7 +137,8 @@ def _event(case: Case, kind: str, detail: str, actor: Actor) -> None:
     db.session.add(CaseEvent(case_id=case.id, kind=kind, detail=detail[:300], user_id=actor.user_id))
 
 
-# --- service areas ----------------------------------------------------------------------------------------------
+# --- service areas ---
+
 
 def seed_service_areas(tenant, actor: Actor) -> None:
     """Every new tenant starts with the default catalogue (called inside its tenant context)."""
@@ -125,8 +147,12 @@ def seed_service_areas(tenant, actor: Actor) -> None:
         if code not in existing:
             db.session.add(ServiceArea(code=code, name=name))
     db.session.flush()
-    audit.record(actor, "service_area.seed", object_type="service_areas",
-                 diff={"count": [None, len(DEFAULT_SERVICE_AREAS)]})
+    audit.record(
+        actor,
+        "service_area.seed",
+        object_type="service_areas",
+        diff={"count": [None, len(DEFAULT_SERVICE_AREAS)]},
+    )
 
 
 TENANT_CREATED_HOOKS.append(seed_service_areas)
@@ -169,17 +195,24 @@ def create_service_area(data: dict, actor: Actor) -> ServiceArea:
     errors.raise_if_any("The service area has invalid fields.")
     if service_area_by_code(code) is not None:
         raise Conflict("A service area with this code exists already.", {"code": ["Already exists."]})
-    area = ServiceArea(code=code, name=name, agency_id=agency.id if agency else None,
-                       active=bool(data.get("active", True)))
+    area = ServiceArea(
+        code=code, name=name, agency_id=agency.id if agency else None, active=bool(data.get("active", True))
+    )
     db.session.add(area)
     db.session.flush()
     audit.record(actor, "service_area.create", area, diff={"code": [None, code], "name": [None, name]})
     return area
 
 
-# --- clients ----------------------------------------------------------------------------------------------------
+# --- clients ---
 
-CLIENT_TEXT_FIELDS = {"first_name": 100, "last_name": 100, "phone": 40, "email": 254, "confidential_note": 5000}
+CLIENT_TEXT_FIELDS = {
+    "first_name": 100,
+    "last_name": 100,
+    "phone": 40,
+    "email": 254,
+    "confidential_note": 5000,
+}
 
 
 def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
@@ -198,12 +231,14 @@ def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
     if "receives_sgb2" in data or not partial:
         clean["receives_sgb2"] = bool(data.get("receives_sgb2"))
     if "employment_status" in data or not partial:
-        clean["employment_status"] = _choice(errors, data.get("employment_status") or None, "employment_status",
-                                             EMPLOYMENT_STATUSES)
+        clean["employment_status"] = _choice(
+            errors, data.get("employment_status") or None, "employment_status", EMPLOYMENT_STATUSES
+        )
     if "education_level" in data or not partial:
         level = data.get("education_level")
-        clean["education_level"] = _choice(errors, None if level in (None, "") else str(level), "education_level",
-                                           ISCED_LEVELS)
+        clean["education_level"] = _choice(
+            errors, None if level in (None, "") else str(level), "education_level", ISCED_LEVELS
+        )
     children = None
     if "children" in data or not partial:
         children = []
@@ -231,13 +266,22 @@ def create_client(data: dict, actor: Actor) -> Client:
         db.session.add(Child(client_id=client.id, birth_year=year))
     db.session.flush()
     db.session.refresh(client)
-    audit.record(actor, "client.create", client,
-                 diff={"pseudonym": [None, client.pseudonym], "children": [None, len(children or [])]})
+    audit.record(
+        actor,
+        "client.create",
+        client,
+        diff={"pseudonym": [None, client.pseudonym], "children": [None, len(children or [])]},
+    )
     return client
 
 
 def update_client(client: Client, data: dict, actor: Actor) -> Client:
     _refuse_if_anonymised(client)
+    if "confidential_note" in data and not may_see_client_note(client, actor):
+        raise ValidationFailed(
+            "The client has invalid fields.",
+            {"confidential_note": ["Only the client's case managers and admins may write this note."]},
+        )
     clean, children = _clean_client(data, partial=True)
     diff = audit.changes(client, clean)
     if children is not None:
@@ -273,8 +317,13 @@ def client_query(search: str = ""):
     query = select(Client)
     if search := (search or "").strip():
         like = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Client.first_name).like(like), func.lower(Client.last_name).like(like),
-                                func.lower(Client.pseudonym).like(like)))
+        query = query.where(
+            or_(
+                func.lower(Client.first_name).like(like),
+                func.lower(Client.last_name).like(like),
+                func.lower(Client.pseudonym).like(like),
+            )
+        )
     return query
 
 
@@ -282,11 +331,16 @@ def may_see_client_note(client: Client, actor: Actor) -> bool:
     """Confidential notes: tenant admins and the case managers of the client's cases."""
     if can(actor.role, "cases.all") or actor.role is None:
         return True
-    return db.session.scalar(select(Case.id).where(Case.client_id == client.id,
-                                                   Case.case_manager_id == actor.user_id)) is not None
+    return (
+        db.session.scalar(
+            select(Case.id).where(Case.client_id == client.id, Case.case_manager_id == actor.user_id)
+        )
+        is not None
+    )
 
 
-# --- consents ---------------------------------------------------------------------------------------------------
+# --- consents ---
+
 
 def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
     """Record a requested consent, or a given one when `given_on` is set. A re-issue names the one it replaces."""
@@ -307,7 +361,9 @@ def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
     if not items:
         errors.add("data_items", "Name at least one data item.")
     elif unknown := [i for i in items if i not in DATA_ITEMS]:
-        errors.add("data_items", f"Unknown: {', '.join(map(str, unknown))}. Allowed: {', '.join(DATA_ITEMS)}.")
+        errors.add(
+            "data_items", f"Unknown: {', '.join(map(str, unknown))}. Allowed: {', '.join(DATA_ITEMS)}."
+        )
     given_on = _date(errors, data, "given_on", not_future=True)
     expires_on = _date(errors, data, "expires_on")
     requested_on = _date(errors, data, "requested_on", not_future=True) or given_on or today()
@@ -317,14 +373,26 @@ def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
     if replaces is not None and replaces.client_id != client.id:
         errors.add("replaces_id", "No consent of this client with this id.")
     errors.raise_if_any("The consent has invalid fields.")
-    consent = Consent(client_id=client.id, agency_id=agency.id if agency else None,
-                      partner_id=partner.id if partner else None, purposes=purposes, data_items=sorted(set(items)),
-                      status="given" if given_on else "requested", requested_on=requested_on, given_on=given_on,
-                      expires_on=expires_on, replaces_id=replaces.id if replaces else None)
+    consent = Consent(
+        client_id=client.id,
+        agency_id=agency.id if agency else None,
+        partner_id=partner.id if partner else None,
+        purposes=purposes,
+        data_items=sorted(set(items)),
+        status="given" if given_on else "requested",
+        requested_on=requested_on,
+        given_on=given_on,
+        expires_on=expires_on,
+        replaces_id=replaces.id if replaces else None,
+    )
     db.session.add(consent)
     db.session.flush()
-    audit.record(actor, "consent.create", consent, diff={"status": [None, consent.status],
-                                                          "client_id": [None, client.id]})
+    audit.record(
+        actor,
+        "consent.create",
+        consent,
+        diff={"status": [None, consent.status], "client_id": [None, client.id]},
+    )
     return consent
 
 
@@ -359,14 +427,18 @@ def withdraw_consent(consent: Consent, on: date | None, actor: Actor) -> Consent
 
 
 def get_consent(client: Client, consent_id: int) -> Consent:
-    consent = db.session.scalar(select(Consent).where(Consent.id == consent_id, Consent.client_id == client.id))
+    consent = db.session.scalar(
+        select(Consent).where(Consent.id == consent_id, Consent.client_id == client.id)
+    )
     if consent is None:
         raise NotFound(f"No consent with id {consent_id}.")
     return consent
 
 
 def consents_of(client: Client) -> list[Consent]:
-    return list(db.session.scalars(select(Consent).where(Consent.client_id == client.id).order_by(Consent.id.desc())))
+    return list(
+        db.session.scalars(select(Consent).where(Consent.client_id == client.id).order_by(Consent.id.desc()))
+    )
 
 
 def may_share(client: Client, data_item: str, recipient: Agency | Partner, on_date: date) -> bool:
@@ -376,9 +448,14 @@ def may_share(client: Client, data_item: str, recipient: Agency | Partner, on_da
     expired and had not been withdrawn by then.
     """
     column = Consent.agency_id if isinstance(recipient, Agency) else Consent.partner_id
-    consents = db.session.scalars(select(Consent).where(
-        Consent.client_id == client.id, column == recipient.id, Consent.given_on.is_not(None),
-        Consent.status.in_(("given", "withdrawn"))))
+    consents = db.session.scalars(
+        select(Consent).where(
+            Consent.client_id == client.id,
+            column == recipient.id,
+            Consent.given_on.is_not(None),
+            Consent.status.in_(("given", "withdrawn")),
+        )
+    )
     for consent in consents:
         if data_item not in (consent.data_items or []):
             continue
@@ -392,7 +469,7 @@ def may_share(client: Client, data_item: str, recipient: Agency | Partner, on_da
     return False
 
 
-# --- cases ------------------------------------------------------------------------------------------------------
+# --- cases ---
 
 OPEN_PHASES = CASE_PHASES[:-1]
 
@@ -421,8 +498,10 @@ def case_managers() -> list:
     from tenants.models import Membership
 
     members = db.session.scalars(select(Membership))
-    return sorted(((m.user_id, m.user.display_name) for m in members if can(m.role, "cases.write")),
-                  key=lambda pair: pair[1].lower())
+    return sorted(
+        ((m.user_id, m.user.display_name) for m in members if can(m.role, "cases.write")),
+        key=lambda pair: pair[1].lower(),
+    )
 
 
 def sees_all_cases(actor: Actor) -> bool:
@@ -456,10 +535,13 @@ def may_see_case_note(case: Case, actor: Actor) -> bool:
     return actor.role is None or can(actor.role, "cases.all") or case.case_manager_id == actor.user_id
 
 
-def search_cases(actor: Actor, *, status: str = "", case_manager_id: int | None = None, service_area: str = "",
-                 q: str = ""):
+def search_cases(
+    actor: Actor, *, status: str = "", case_manager_id: int | None = None, service_area: str = "", q: str = ""
+):
     """The case list query with its filters (status, case manager, service area of a need or entry, name)."""
-    query = case_query(actor).join(Client, and_(Client.id == Case.client_id, Client.tenant_id == Case.tenant_id))
+    query = case_query(actor).join(
+        Client, and_(Client.id == Case.client_id, Client.tenant_id == Case.tenant_id)
+    )
     if status == "open":
         query = query.where(Case.status != "closed")
     elif status:
@@ -468,14 +550,22 @@ def search_cases(actor: Actor, *, status: str = "", case_manager_id: int | None 
         query = query.where(Case.case_manager_id == case_manager_id)
     if service_area:
         area_ids = select(ServiceArea.id).where(ServiceArea.code == service_area)
-        query = query.where(or_(
-            exists().where(Need.case_id == Case.id, Need.service_area_id.in_(area_ids)),
-            exists().where(ServiceEntry.case_id == Case.id, ServiceEntry.service_area_id.in_(area_ids))))
+        query = query.where(
+            or_(
+                exists().where(Need.case_id == Case.id, Need.service_area_id.in_(area_ids)),
+                exists().where(ServiceEntry.case_id == Case.id, ServiceEntry.service_area_id.in_(area_ids)),
+            )
+        )
     if q := (q or "").strip():
         like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Client.first_name).like(like), func.lower(Client.last_name).like(like),
-                                func.lower(Client.pseudonym).like(like),
-                                func.lower(Client.first_name + " " + Client.last_name).like(like)))
+        query = query.where(
+            or_(
+                func.lower(Client.first_name).like(like),
+                func.lower(Client.last_name).like(like),
+                func.lower(Client.pseudonym).like(like),
+                func.lower(Client.first_name + " " + Client.last_name).like(like),
+            )
+        )
     return query
 
 
@@ -497,12 +587,20 @@ def create_case(data: dict, actor: Actor) -> Case:
         raise Conflict("This client has been anonymised.")
     if status != "intake":
         raise Conflict("A case starts in the intake phase; move it on step by step.")
-    case = Case(client_id=client.id, case_manager_id=manager_id, status="intake", opened_on=opened_on,
-                next_review_on=next_review_on, confidential_note=_text(data.get("confidential_note"), 5000))
+    case = Case(
+        client_id=client.id,
+        case_manager_id=manager_id,
+        status="intake",
+        opened_on=opened_on,
+        next_review_on=next_review_on,
+        confidential_note=_text(data.get("confidential_note"), 5000),
+    )
     db.session.add(case)
     db.session.flush()
     _event(case, "opened", client.pseudonym, actor)
-    audit.record(actor, "case.create", case, diff={"client_id": [None, client.id], "status": [None, "intake"]})
+    audit.record(
+        actor, "case.create", case, diff={"client_id": [None, client.id], "status": [None, "intake"]}
+    )
     return case
 
 
@@ -513,15 +611,19 @@ def check_transition(case: Case, to: str, outcome: str | None) -> None:
         return
     if to == "closed":
         if not outcome:
-            raise Conflict("A case can only be closed with an outcome.", {"outcome": ["Required when closing."]})
+            raise Conflict(
+                "A case can only be closed with an outcome.", {"outcome": ["Required when closing."]}
+            )
         return
     if case.status == "closed":
         return  # reopen
     here, there = CASE_PHASES.index(case.status), CASE_PHASES.index(to)
     if there > here + 1:
-        skipped = ", ".join(CASE_PHASES[here + 1:there])
-        raise Conflict(f"A case moves one phase at a time: from {case.status} to {to} would skip {skipped}.",
-                       {"status": [f"Next phase is {CASE_PHASES[here + 1]}."]})
+        skipped = ", ".join(CASE_PHASES[here + 1 : there])
+        raise Conflict(
+            f"A case moves one phase at a time: from {case.status} to {to} would skip {skipped}.",
+            {"status": [f"Next phase is {CASE_PHASES[here + 1]}."]},
+        )
 
 
 def update_case(case: Case, data: dict, actor: Actor) -> Case:
@@ -531,7 +633,9 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
         clean["case_manager_id"] = _case_manager(errors, data["case_manager_id"])
     for field in ("next_review_on", "opened_on"):
         if field in data:
-            clean[field] = _date(errors, data, field, required=field == "opened_on", not_future=field == "opened_on")
+            clean[field] = _date(
+                errors, data, field, required=field == "opened_on", not_future=field == "opened_on"
+            )
     if "confidential_note" in data:
         if not may_see_case_note(case, actor):
             errors.add("confidential_note", "Only the assigned case manager and admins may write this note.")
@@ -546,8 +650,10 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
     errors.raise_if_any("The case has invalid fields.")
     closing = to == "closed"
     if not closing and (outcome or closed_on or esf):
-        raise Conflict("Outcome, closing date and ESF+ exit status belong to closing the case.",
-                       {"outcome": ["Only when the case is closed."]})
+        raise Conflict(
+            "Outcome, closing date and ESF+ exit status belong to closing the case.",
+            {"outcome": ["Only when the case is closed."]},
+        )
     check_transition(case, to, outcome or (case.outcome if case.status == "closed" else None))
     old_status = case.status
     if closing:
@@ -557,9 +663,13 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
             clean["esf_exit_status"] = esf or case.esf_exit_status
         opened = clean.get("opened_on") or case.opened_on
         if clean["closed_on"] < opened:
-            raise ValidationFailed("The case has invalid fields.", {"closed_on": ["Must not be before opening."]})
+            raise ValidationFailed(
+                "The case has invalid fields.", {"closed_on": ["Must not be before opening."]}
+            )
     elif old_status == "closed":
-        clean.update(outcome=None, closed_on=None, esf_exit_status=None)  # reopened; the timeline keeps the old outcome
+        clean.update(
+            outcome=None, closed_on=None, esf_exit_status=None
+        )  # reopened; the timeline keeps the old outcome
     clean["status"] = to
     diff = audit.changes(case, clean)
     if "status" in diff:
@@ -567,7 +677,9 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
         detail = f"{old_status} → {to}" + (f" ({case.outcome})" if closing else "")
         _event(case, kind, detail, actor)
     elif diff:
-        _event(case, "updated", ", ".join(sorted(k for k in diff if k != "confidential_note") or ["note"]), actor)
+        _event(
+            case, "updated", ", ".join(sorted(k for k in diff if k != "confidential_note") or ["note"]), actor
+        )
     if diff:
         if "confidential_note" in diff:
             diff["confidential_note"] = ["…", "…"]
@@ -580,7 +692,8 @@ def _refuse_if_closed(case: Case) -> None:
         raise Conflict("The case is closed; reopen it first.")
 
 
-# --- needs ------------------------------------------------------------------------------------------------------
+# --- needs ---
+
 
 def add_need(case: Case, data: dict, actor: Actor) -> Need:
     _refuse_if_closed(case)
@@ -590,13 +703,20 @@ def add_need(case: Case, data: dict, actor: Actor) -> Need:
     _choice(errors, priority, "priority", NEED_PRIORITIES)
     agency = _row(errors, Agency, data.get("agency_id"), "agency_id", "agency")
     errors.raise_if_any("The need has invalid fields.")
-    need = Need(case_id=case.id, service_area_id=area.id, priority=priority,
-                baseline=_text(data.get("baseline"), 5000), note=_text(data.get("note"), 5000),
-                agency_id=agency.id if agency else area.agency_id)
+    need = Need(
+        case_id=case.id,
+        service_area_id=area.id,
+        priority=priority,
+        baseline=_text(data.get("baseline"), 5000),
+        note=_text(data.get("note"), 5000),
+        agency_id=agency.id if agency else area.agency_id,
+    )
     db.session.add(need)
     db.session.flush()
     _event(case, "need", f"{area.name} ({priority})", actor)
-    audit.record(actor, "need.create", need, diff={"case_id": [None, case.id], "service_area": [None, area.code]})
+    audit.record(
+        actor, "need.create", need, diff={"case_id": [None, case.id], "service_area": [None, area.code]}
+    )
     return need
 
 
@@ -604,12 +724,14 @@ def needs_of(case: Case) -> list[Need]:
     return list(db.session.scalars(select(Need).where(Need.case_id == case.id).order_by(Need.id)))
 
 
-# --- goals and measures (support plan) --------------------------------------------------------------------------
+# --- goals and measures (support plan) ---
 
 GOAL_TRANSITIONS = {
     "planned": {"in_progress", "cancelled"},
     "in_progress": {"done", "not_done", "cancelled", "planned"},
-    "done": set(), "not_done": set(), "cancelled": set(),
+    "done": set(),
+    "not_done": set(),
+    "cancelled": set(),
 }
 GOAL_INITIAL = ("planned", "in_progress")
 
@@ -644,8 +766,10 @@ def add_goal(case: Case, data: dict, actor: Actor) -> Goal:
     _refuse_if_closed(case)
     clean = _clean_goal(case, data, partial=False)
     if clean["status"] not in GOAL_INITIAL:
-        raise Conflict(f"A new goal starts as planned or in progress, not {clean['status']}.",
-                       {"status": ["planned or in_progress"]})
+        raise Conflict(
+            f"A new goal starts as planned or in progress, not {clean['status']}.",
+            {"status": ["planned or in_progress"]},
+        )
     goal = Goal(case_id=case.id, **clean)
     db.session.add(goal)
     db.session.flush()
@@ -663,8 +787,10 @@ def update_goal(case: Case, goal: Goal, data: dict, actor: Actor) -> Goal:
     to = clean.get("status", goal.status)
     if to != goal.status and to not in GOAL_TRANSITIONS[goal.status]:
         allowed = ", ".join(sorted(GOAL_TRANSITIONS[goal.status]))
-        raise Conflict(f"A goal cannot go from {goal.status} to {to} (allowed: {allowed}).",
-                       {"status": [f"Allowed: {allowed}."]})
+        raise Conflict(
+            f"A goal cannot go from {goal.status} to {to} (allowed: {allowed}).",
+            {"status": [f"Allowed: {allowed}."]},
+        )
     old = goal.status
     diff = audit.changes(goal, clean)
     if "status" in diff:
@@ -690,13 +816,31 @@ def approve_plan(case: Case, actor: Actor, on: date | None = None) -> SupportPla
     goals = goals_of(case)
     if not goals:
         raise Conflict("The support plan has no goals yet.")
-    number = (db.session.scalar(select(func.max(SupportPlanVersion.number))
-                                .where(SupportPlanVersion.case_id == case.id)) or 0) + 1
-    snapshot = [{"title": g.title, "measure": g.measure, "responsible": g.responsible, "partner_id": g.partner_id,
-                 "due_on": g.due_on.isoformat() if g.due_on else None,
-                 "review_on": g.review_on.isoformat() if g.review_on else None, "status": g.status} for g in goals]
-    version = SupportPlanVersion(case_id=case.id, number=number, approved_on=on or today(),
-                                 approved_by_id=actor.user_id, goals=snapshot)
+    number = (
+        db.session.scalar(
+            select(func.max(SupportPlanVersion.number)).where(SupportPlanVersion.case_id == case.id)
+        )
+        or 0
+    ) + 1
+    snapshot = [
+        {
+            "title": g.title,
+            "measure": g.measure,
+            "responsible": g.responsible,
+            "partner_id": g.partner_id,
+            "due_on": g.due_on.isoformat() if g.due_on else None,
+            "review_on": g.review_on.isoformat() if g.review_on else None,
+            "status": g.status,
+        }
+        for g in goals
+    ]
+    version = SupportPlanVersion(
+        case_id=case.id,
+        number=number,
+        approved_on=on or today(),
+        approved_by_id=actor.user_id,
+        goals=snapshot,
+    )
     db.session.add(version)
     db.session.flush()
     _event(case, "plan", f"v{number}", actor)
@@ -705,13 +849,23 @@ def approve_plan(case: Case, actor: Actor, on: date | None = None) -> SupportPla
 
 
 def plan_versions(case: Case) -> list[SupportPlanVersion]:
-    return list(db.session.scalars(select(SupportPlanVersion).where(SupportPlanVersion.case_id == case.id)
-                                   .order_by(SupportPlanVersion.number.desc())))
+    return list(
+        db.session.scalars(
+            select(SupportPlanVersion)
+            .where(SupportPlanVersion.case_id == case.id)
+            .order_by(SupportPlanVersion.number.desc())
+        )
+    )
 
 
-# --- referrals --------------------------------------------------------------------------------------------------
+# --- referrals ---
 
-REFERRAL_TRANSITIONS = {"pending": {"accepted", "rejected"}, "accepted": {"done"}, "rejected": set(), "done": set()}
+REFERRAL_TRANSITIONS = {
+    "pending": {"accepted", "rejected"},
+    "accepted": {"done"},
+    "rejected": set(),
+    "done": set(),
+}
 
 
 def refer(case: Case, data: dict, actor: Actor) -> Referral:
@@ -725,12 +879,23 @@ def refer(case: Case, data: dict, actor: Actor) -> Referral:
     errors.raise_if_any("The referral has invalid fields.")
     client = case.client
     if not may_share(client, "needs", partner, on):
-        raise Conflict("There is no valid consent of the client to pass their needs on to this partner.",
-                       {"partner_id": ["No valid consent for this partner."]})
-    consent = next(c for c in consents_of(client) if c.partner_id == partner.id and c.status_on(on) == "given"
-                   and "needs" in c.data_items)
-    referral = Referral(case_id=case.id, partner_id=partner.id, consent_id=consent.id, referred_on=on,
-                        reason=_text(data.get("reason"), 5000), status="pending")
+        raise Conflict(
+            "There is no valid consent of the client to pass their needs on to this partner.",
+            {"partner_id": ["No valid consent for this partner."]},
+        )
+    consent = next(
+        c
+        for c in consents_of(client)
+        if c.partner_id == partner.id and c.status_on(on) == "given" and "needs" in c.data_items
+    )
+    referral = Referral(
+        case_id=case.id,
+        partner_id=partner.id,
+        consent_id=consent.id,
+        referred_on=on,
+        reason=_text(data.get("reason"), 5000),
+        status="pending",
+    )
     db.session.add(referral)
     db.session.flush()
     _event(case, "referral", partner.name, actor)
@@ -753,7 +918,9 @@ def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: dat
 
 
 def get_referral(case: Case, referral_id: int) -> Referral:
-    referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, Referral.case_id == case.id))
+    referral = db.session.scalar(
+        select(Referral).where(Referral.id == referral_id, Referral.case_id == case.id)
+    )
     if referral is None:
         raise NotFound(f"No referral with id {referral_id}.")
     return referral
@@ -763,7 +930,8 @@ def referrals_of(case: Case) -> list[Referral]:
     return list(db.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)))
 
 
-# --- service log ------------------------------------------------------------------------------------------------
+# --- service log ---
+
 
 def _clean_entry(case: Case, data: dict, partial: bool) -> dict:
     errors = _Errors()
@@ -812,8 +980,15 @@ def add_service_entry(case: Case, data: dict, actor: Actor) -> tuple[ServiceEntr
     db.session.add(entry)
     db.session.flush()
     db.session.refresh(entry)
-    _event(case, "service", f"{entry.on.isoformat()} · {entry.minutes} min · {entry.service_area.name}", actor)
-    audit.record(actor, "service_entry.create", entry, diff={"case_id": [None, case.id], "minutes": [None, entry.minutes]})
+    _event(
+        case, "service", f"{entry.on.isoformat()} · {entry.minutes} min · {entry.service_area.name}", actor
+    )
+    audit.record(
+        actor,
+        "service_entry.create",
+        entry,
+        diff={"case_id": [None, case.id], "minutes": [None, entry.minutes]},
+    )
     return entry, not funding_covered(case, entry.on, entry.service_area)
 
 
@@ -822,7 +997,9 @@ def _refuse_if_billed(entry: ServiceEntry) -> None:
         raise Conflict("This service entry has been billed; it can no longer be changed or deleted.")
 
 
-def update_service_entry(case: Case, entry: ServiceEntry, data: dict, actor: Actor) -> tuple[ServiceEntry, bool]:
+def update_service_entry(
+    case: Case, entry: ServiceEntry, data: dict, actor: Actor
+) -> tuple[ServiceEntry, bool]:
     _refuse_if_billed(entry)
     clean = _clean_entry(case, data, partial=True)
     diff = audit.changes(entry, clean)
@@ -842,7 +1019,9 @@ def delete_service_entry(case: Case, entry: ServiceEntry, actor: Actor) -> None:
 
 
 def get_service_entry(case: Case, entry_id: int) -> ServiceEntry:
-    entry = db.session.scalar(select(ServiceEntry).where(ServiceEntry.id == entry_id, ServiceEntry.case_id == case.id))
+    entry = db.session.scalar(
+        select(ServiceEntry).where(ServiceEntry.id == entry_id, ServiceEntry.case_id == case.id)
+    )
     if entry is None:
         raise NotFound(f"No service entry with id {entry_id}.")
     return entry
@@ -852,8 +1031,12 @@ def entries_of(case: Case):
     return select(ServiceEntry).where(ServiceEntry.case_id == case.id)
 
 
-def mark_billed(entries: Iterable[ServiceEntry], actor: Actor, invoice_line_id: int | None = None,
-                at: datetime | None = None) -> None:
+def mark_billed(
+    entries: Iterable[ServiceEntry],
+    actor: Actor,
+    invoice_line_id: int | None = None,
+    at: datetime | None = None,
+) -> None:
     """Billing's mark: from now on the entries are immutable. An entry billed already is a conflict (never twice)."""
     entries = list(entries)
     if already := [e.id for e in entries if e.billed]:
@@ -868,18 +1051,323 @@ def release_billed(entries: Iterable[ServiceEntry], actor: Actor) -> None:
     """A credit note releases its entries for a later run."""
     for entry in entries:
         if entry.billed:
-            audit.record(actor, "service_entry.release", entry, diff={"invoice_line_id": [entry.invoice_line_id, None]})
+            audit.record(
+                actor, "service_entry.release", entry, diff={"invoice_line_id": [entry.invoice_line_id, None]}
+            )
             entry.billed_at, entry.invoice_line_id = None, None
 
 
 def unbilled_entries(start: date, end: date) -> list[ServiceEntry]:
     """For billing: unbilled entries dated within [start, end]."""
-    return list(db.session.scalars(select(ServiceEntry).where(
-        ServiceEntry.billed_at.is_(None), ServiceEntry.on >= start, ServiceEntry.on <= end).order_by(ServiceEntry.id)))
+    return list(
+        db.session.scalars(
+            select(ServiceEntry)
+            .where(ServiceEntry.billed_at.is_(None), ServiceEntry.on >= start, ServiceEntry.on <= end)
+            .order_by(ServiceEntry.id)
+        )
+    )
 
 
-# --- timeline ---------------------------------------------------------------------------------------------------
+# --- timeline ---
+
 
 def timeline(case: Case) -> list[CaseEvent]:
-    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                   .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())))
+    return list(
+        db.session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        )
+    )
+
+
+# --- work views ---
+
+
+def my_caseload(actor: Actor, on: date | None = None) -> dict:
+    """The case manager's desk: open cases, overdue reviews and measures, own hours this month."""
+    on = on or today()
+    cases = list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.case_manager_id == actor.user_id, Case.status != "closed")
+            .order_by(Case.next_review_on.is_(None), Case.next_review_on, Case.id)
+        )
+    )
+    overdue_reviews = [c for c in cases if c.next_review_on and c.next_review_on < on]
+    case_ids = [c.id for c in cases]
+    overdue_goals = (
+        list(
+            db.session.scalars(
+                select(Goal)
+                .where(
+                    Goal.case_id.in_(case_ids),
+                    Goal.status.in_(("planned", "in_progress")),
+                    or_(Goal.due_on < on, Goal.review_on < on),
+                )
+                .order_by(Goal.due_on)
+            )
+        )
+        if case_ids
+        else []
+    )
+    month_start = on.replace(day=1)
+    minutes = db.session.scalar(
+        select(func.coalesce(func.sum(ServiceEntry.minutes), 0)).where(
+            ServiceEntry.staff_user_id == actor.user_id, ServiceEntry.on >= month_start, ServiceEntry.on <= on
+        )
+    )
+    return {
+        "cases": cases,
+        "overdue_reviews": overdue_reviews,
+        "overdue_goals": overdue_goals,
+        "cases_by_id": {c.id: c for c in cases},
+        "minutes_this_month": int(minutes or 0),
+    }
+
+
+# --- reports for funders ---
+
+
+def report(date_from: date, date_to: date, agency_id: int | None = None) -> dict:
+    """Figures for a period, optionally for one funding agency (cases with a need that agency is responsible for).
+
+    active: open on at least one day of the period; new: opened in it; closed: closed in it. The integration rate
+    is the share of closures with employment taken up (the SGB II key figure for single parents).
+    """
+    if date_to < date_from:
+        raise ValidationFailed("Invalid period.", {"date_to": ["Must not be before the start."]})
+    cases = select(Case)
+    if agency_id:
+        cases = cases.where(exists().where(Need.case_id == Case.id, Need.agency_id == agency_id))
+    rows = list(db.session.scalars(cases.order_by(Case.id)))
+    active = [c for c in rows if c.opened_on <= date_to and (c.closed_on is None or c.closed_on >= date_from)]
+    new = [c for c in rows if date_from <= c.opened_on <= date_to]
+    closed = [c for c in rows if c.closed_on and date_from <= c.closed_on <= date_to]
+    by_outcome = {outcome: 0 for outcome in OUTCOMES}
+    for case in closed:
+        by_outcome[case.outcome or "other"] += 1
+    by_esf = {status: 0 for status in ESF_EXIT_STATUSES}
+    for case in closed:
+        if case.esf_exit_status:
+            by_esf[case.esf_exit_status] += 1
+    minutes_by_area: dict[str, int] = {}
+    ids = [c.id for c in rows]
+    if ids:
+        query = (
+            select(ServiceArea.name, func.sum(ServiceEntry.minutes))
+            .join(
+                ServiceArea,
+                and_(
+                    ServiceArea.id == ServiceEntry.service_area_id,
+                    ServiceArea.tenant_id == ServiceEntry.tenant_id,
+                ),
+            )
+            .where(ServiceEntry.on >= date_from, ServiceEntry.on <= date_to, ServiceEntry.case_id.in_(ids))
+            .group_by(ServiceArea.name)
+            .order_by(ServiceArea.name)
+        )
+        minutes_by_area = {name: int(total) for name, total in db.session.execute(query)}
+    clients = {c.client_id for c in new}
+    entry_clients = list(db.session.scalars(select(Client).where(Client.id.in_(clients)))) if clients else []
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "active": len(active),
+        "new": len(new),
+        "closed": len(closed),
+        "by_outcome": by_outcome,
+        "by_esf_exit": by_esf,
+        "integration_rate": (by_outcome["employment"] / len(closed)) if closed else None,
+        "minutes_by_area": minutes_by_area,
+        "entries_sgb2": sum(1 for c in entry_clients if c.receives_sgb2),
+        "entries_by_employment": {
+            status: sum(1 for c in entry_clients if c.employment_status == status)
+            for status in EMPLOYMENT_STATUSES
+        },
+    }
+
+
+def report_rows(figures: dict) -> list[tuple[str, str, object]]:
+    """The report as (section, key, value) rows, for CSV and for the tables."""
+    rows: list[tuple[str, str, object]] = [
+        ("period", "from", figures["date_from"].isoformat()),
+        ("period", "to", figures["date_to"].isoformat()),
+        ("cases", "active", figures["active"]),
+        ("cases", "new", figures["new"]),
+        ("cases", "closed", figures["closed"]),
+        (
+            "cases",
+            "integration_rate",
+            "" if figures["integration_rate"] is None else f"{figures['integration_rate']:.3f}",
+        ),
+    ]
+    rows += [("closures_by_outcome", k, v) for k, v in figures["by_outcome"].items()]
+    rows += [("esf_exit_status", k, v) for k, v in figures["by_esf_exit"].items()]
+    rows += [("esf_entry_employment", k, v) for k, v in figures["entries_by_employment"].items()]
+    rows += [("esf_entry", "receives_sgb2", figures["entries_sgb2"])]
+    rows += [("hours_by_service_area", k, f"{v / 60:.2f}") for k, v in figures["minutes_by_area"].items()]
+    return rows
+
+
+# --- data protection: export, anonymisation, retention ---
+
+
+def export_client(client: Client, actor: Actor) -> dict:
+    """Everything stored about one client (GDPR Art. 15/20), as plain JSON-ready data. The export is audited."""
+
+    def plain(row, *fields):
+        values = {f: getattr(row, f) for f in fields}
+        return {f: v.isoformat() if isinstance(v, (date, datetime)) else v for f, v in values.items()}
+
+    cases = list(db.session.scalars(select(Case).where(Case.client_id == client.id).order_by(Case.id)))
+    data = {
+        "client": plain(
+            client,
+            "pseudonym",
+            "first_name",
+            "last_name",
+            "birth_year",
+            "phone",
+            "email",
+            "receives_sgb2",
+            "employment_status",
+            "education_level",
+            "confidential_note",
+            "created_at",
+        ),
+        "children": [{"birth_year": c.birth_year} for c in client.children],
+        "consents": [
+            plain(
+                c,
+                "id",
+                "agency_id",
+                "partner_id",
+                "purposes",
+                "data_items",
+                "status",
+                "requested_on",
+                "given_on",
+                "expires_on",
+                "withdrawn_on",
+            )
+            for c in consents_of(client)
+        ],
+        "cases": [],
+    }
+    for case in cases:
+        entries = db.session.scalars(entries_of(case).order_by(ServiceEntry.on)).all()
+        data["cases"].append(
+            {
+                **plain(
+                    case,
+                    "id",
+                    "status",
+                    "opened_on",
+                    "closed_on",
+                    "outcome",
+                    "esf_exit_status",
+                    "next_review_on",
+                    "confidential_note",
+                ),
+                "needs": [
+                    {
+                        "service_area": n.service_area.code,
+                        "priority": n.priority,
+                        "baseline": n.baseline,
+                        "note": n.note,
+                    }
+                    for n in needs_of(case)
+                ],
+                "goals": [
+                    plain(g, "title", "measure", "responsible", "due_on", "review_on", "status")
+                    for g in goals_of(case)
+                ],
+                "referrals": [
+                    plain(r, "partner_id", "referred_on", "reason", "status") for r in referrals_of(case)
+                ],
+                "services": [
+                    {
+                        "on": e.on.isoformat(),
+                        "minutes": e.minutes,
+                        "service_area": e.service_area.code,
+                        "direct": e.direct,
+                        "note": e.note,
+                    }
+                    for e in entries
+                ],
+            }
+        )
+    audit.record(actor, "client.export", client)
+    return data
+
+
+ANONYMOUS = "–"
+
+
+def anonymise_client(client: Client, actor: Actor) -> None:
+    """Erasure by anonymisation: names, contact, notes and free texts go; dates, minutes, areas and outcomes stay
+    (they back invoices already sent). A record under dispute is restricted and refused (409)."""
+    if client.restricted:
+        raise Conflict("The client's record is restricted (under dispute); it cannot be erased now.")
+    if client.anonymised_at is not None:
+        return
+    client.first_name, client.last_name = ANONYMOUS, ANONYMOUS
+    client.phone = client.email = client.confidential_note = ""
+    client.birth_year = None
+    for child in client.children:
+        db.session.delete(child)
+    for consent in consents_of(client):
+        consent.purposes = ""
+    for case in db.session.scalars(select(Case).where(Case.client_id == client.id)):
+        case.confidential_note = ""
+        for need in needs_of(case):
+            need.baseline = need.note = ""
+        for goal in goals_of(case):
+            goal.title, goal.measure = ANONYMOUS, ""
+        for referral in referrals_of(case):
+            referral.reason = ""
+        for entry in db.session.scalars(entries_of(case)):
+            entry.note = ""  # allowed on billed entries too: the note is not part of the statement
+    client.anonymised_at = utcnow()
+    audit.record(actor, "client.anonymise", client)
+
+
+def restrict_client(client: Client, restricted: bool, actor: Actor) -> None:
+    """Restrict processing instead of deleting (GDPR Art. 18), e.g. while a record is under dispute."""
+    if client.restricted != restricted:
+        client.restricted = restricted
+        audit.record(actor, "client.restrict", client, diff={"restricted": [not restricted, restricted]})
+
+
+def case_settings() -> CaseSettings:
+    settings = db.session.scalar(select(CaseSettings))
+    if settings is None:
+        settings = CaseSettings()
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def apply_retention(actor: Actor, on: date | None = None) -> list[int]:
+    """Anonymise clients whose cases have all been closed for the tenant's retention period (years); skip
+    restricted ones. Idempotent: anonymised clients are not touched again. Returns the ids anonymised."""
+    on = on or today()
+    years = case_settings().retention_years
+    try:
+        cutoff = on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        cutoff = on.replace(year=on.year - years, day=28)
+    open_or_recent = select(Case.client_id).where(or_(Case.status != "closed", Case.closed_on > cutoff))
+    has_case = select(Case.client_id)
+    candidates = db.session.scalars(
+        select(Client).where(
+            Client.anonymised_at.is_(None),
+            Client.restricted.is_(False),
+            Client.id.in_(has_case),
+            Client.id.not_in(open_or_recent),
+        )
+    ).all()
+    for client in candidates:
+        anonymise_client(client, actor)
+    return [c.id for c in candidates]

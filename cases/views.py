@@ -1,4 +1,536 @@
-"""Pages of cases/ (filled in by its issue)."""
-from tenants.web import tenant_blueprint
+"""Pages of cases/: clients and consents, the case list and case file, my caseload, reports for funders.
+
+Views only translate between forms and services; every rule lives in cases.services. A form that fails is shown
+again on its own page with the messages next to the fields (one question per page, GOV.UK style).
+"""
+import csv
+import io
+import json
+from datetime import date
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from cases import forms as F
+from cases import services
+from cases.models import Case, Client, ServiceEntry
+from contracts.models import Agency, Partner
+from core.extensions import db
+from core.forms import apply_service_errors
+from core.navigation import nav_item
+from core.problems import ServiceError
+from tenants.web import current_actor, requires, tenant_blueprint
 
 bp = tenant_blueprint("cases", __name__)
+nav_item("cases.caseload", "My caseload", "cases.write", 10)
+nav_item("cases.cases", "Cases", "cases.read", 12)
+nav_item("cases.clients", "Clients", "cases.read", 14)
+nav_item("cases.reports", "Reports", "cases.reports", 40)
+
+PAGE_SIZE = 25
+
+
+@bp.app_template_global()
+def case_label(labels: str, key):
+    """Translated label of a stored key (phase, outcome, …) for the templates."""
+    table = getattr(F, labels)
+    return table.get(key, key) if key is not None else "–"
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _paginate(query, order_by):
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = _page()
+    rows = db.session.scalars(query.order_by(*order_by).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
+    return rows, page, max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total
+
+
+def _form_page(form, title, cancel_url, **extra):
+    return render_template("cases/form.html", form=form, title=title, cancel_url=cancel_url, **extra)
+
+
+def _run(form, action):
+    """Call a service for a validated form; on a refusal map its messages onto the form and return None."""
+    try:
+        result = action()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_service_errors(form, exc)
+        return None
+    db.session.commit()
+    return result if result is not None else True
+
+
+def _area_choices():
+    return [(a.code, a.name) for a in services.list_service_areas(active_only=True)]
+
+
+def _partner_choices(blank=None):
+    partners = [(str(p.id), p.name) for p in db.session.scalars(select(Partner).order_by(Partner.name))]
+    return [("", blank), *partners] if blank is not None else partners
+
+
+def _agency_choices(blank):
+    return [("", blank), *[(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]]
+
+
+def _manager_choices():
+    return [(str(uid), name) for uid, name in services.case_managers()]
+
+
+# --- clients ---
+
+
+@bp.get("/clients/")
+@requires("cases.read")
+def clients():
+    q = request.args.get("q", "")
+    rows, page, pages, total = _paginate(services.client_query(q), [Client.last_name, Client.first_name, Client.id])
+    return render_template("cases/clients.html", clients=rows, page=page, pages=pages, total=total, q=q)
+
+
+def _client_data(form: F.ClientForm) -> dict:
+    data = {name: form[name].data for name in ("first_name", "last_name", "birth_year", "phone", "email",
+                                               "receives_sgb2", "employment_status", "education_level",
+                                               "confidential_note")}
+    years = [part.strip() for part in (form.children.data or "").split(",") if part.strip()]
+    data["children"] = [{"birth_year": year} for year in years]
+    return data
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@requires("cases.write")
+def new_client():
+    form = F.ClientForm()
+    if form.validate_on_submit() and (client := _run(form, lambda: services.create_client(_client_data(form),
+                                                                                          current_actor()))):
+        flash(_("Client %(pseudonym)s created.", pseudonym=client.pseudonym), "success")
+        return redirect(url_for("cases.client", client_id=client.id))
+    return _form_page(form, _("New client"), url_for("cases.clients"))
+
+
+@bp.get("/clients/<int:client_id>")
+@requires("cases.read")
+def client(client_id: int):
+    row = services.get_client(client_id)
+    actor = current_actor()
+    client_cases = db.session.scalars(services.case_query(actor).where(Case.client_id == row.id)
+                                      .order_by(Case.opened_on.desc())).unique().all()
+    agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
+    partners = {p.id: p.name for p in db.session.scalars(select(Partner))}
+    return render_template("cases/client.html", client=row, cases=client_cases, consents=services.consents_of(row),
+                           agencies=agencies, partners=partners, today=services.today(),
+                           show_note=services.may_see_client_note(row, actor))
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@requires("cases.write")
+def edit_client(client_id: int):
+    row = services.get_client(client_id)
+    form = F.ClientForm(obj=row)
+    if request.method == "GET":
+        form.children.data = ", ".join(str(c.birth_year) for c in row.children)
+        form.employment_status.data = row.employment_status or ""
+        form.education_level.data = row.education_level or ""
+    show_note = services.may_see_client_note(row, current_actor())
+    if not show_note:
+        del form.confidential_note
+    if form.validate_on_submit():
+        data = _client_data(form) if show_note else {k: v for k, v in _client_data(form).items()
+                                                     if k != "confidential_note"}
+        if _run(form, lambda: services.update_client(row, data, current_actor())):
+            flash(_("Saved."), "success")
+            return redirect(url_for("cases.client", client_id=row.id))
+    return _form_page(form, _("Edit client %(pseudonym)s", pseudonym=row.pseudonym),
+                      url_for("cases.client", client_id=row.id))
+
+
+@bp.route("/clients/<int:client_id>/consents/new", methods=["GET", "POST"])
+@requires("cases.write")
+def new_consent(client_id: int):
+    row = services.get_client(client_id)
+    form = F.ConsentForm()
+    form.recipient.choices = [("", _("– choose –")),
+                              *[(f"agency:{k}", v) for k, v in _agency_choices("")[1:]],
+                              *[(f"partner:{k}", v) for k, v in _partner_choices()]]
+    if form.validate_on_submit():
+        kind, _sep, rid = form.recipient.data.partition(":")
+        data = {f"{kind}_id": rid, "purposes": form.purposes.data, "data_items": form.data_items.data,
+                "given_on": form.given_on.data, "expires_on": form.expires_on.data}
+        if _run(form, lambda: services.create_consent(row, data, current_actor())):
+            flash(_("Consent recorded."), "success")
+            return redirect(url_for("cases.client", client_id=row.id))
+    return _form_page(form, _("Record consent for %(pseudonym)s", pseudonym=row.pseudonym),
+                      url_for("cases.client", client_id=row.id))
+
+
+def _consent_step(client_id: int, consent_id: int, step):
+    row = services.get_client(client_id)
+    consent = services.get_consent(row, consent_id)
+    form = F.OnForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        step(consent, form.on.data, current_actor())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("cases.client", client_id=row.id))
+
+
+@bp.post("/clients/<int:client_id>/consents/<int:consent_id>/withdraw")
+@requires("cases.write")
+def withdraw_consent(client_id: int, consent_id: int):
+    return _consent_step(client_id, consent_id, services.withdraw_consent)
+
+
+@bp.post("/clients/<int:client_id>/consents/<int:consent_id>/give")
+@requires("cases.write")
+def give_consent(client_id: int, consent_id: int):
+    return _consent_step(client_id, consent_id, services.give_consent)
+
+
+@bp.get("/clients/<int:client_id>/export.json")
+@requires("cases.all")
+def export_client(client_id: int):
+    """GDPR Art. 15/20: everything about one client as JSON (admins)."""
+    row = services.get_client(client_id)
+    data = services.export_client(row, current_actor())
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{row.pseudonym}.json"'})
+
+
+@bp.post("/clients/<int:client_id>/anonymise")
+@requires("cases.all")
+def anonymise_client(client_id: int):
+    row = services.get_client(client_id)
+    try:
+        services.anonymise_client(row, current_actor())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+    else:
+        db.session.commit()
+        flash(_("The client's data has been anonymised."), "success")
+    return redirect(url_for("cases.client", client_id=row.id))
+
+
+@bp.post("/clients/<int:client_id>/restrict")
+@requires("cases.all")
+def restrict_client(client_id: int):
+    row = services.get_client(client_id)
+    services.restrict_client(row, not row.restricted, current_actor())
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("cases.client", client_id=row.id))
+
+
+# --- cases ---
+
+
+@bp.get("/cases/")
+@requires("cases.read")
+def cases():
+    args = {"status": request.args.get("status", ""), "case_manager_id": request.args.get("case_manager_id", type=int),
+            "service_area": request.args.get("service_area", ""), "q": request.args.get("q", "")}
+    if args["status"] not in ("", "open", *F.PHASE_LABELS):
+        args["status"] = ""
+    query = services.search_cases(current_actor(), **args)
+    rows, page, pages, total = _paginate(query, [Case.opened_on.desc(), Case.id.desc()])
+    managers = dict(services.case_managers())
+    return render_template("cases/cases.html", cases=rows, page=page, pages=pages, total=total, filters=args,
+                           managers=managers, areas=_area_choices(), phases=F.PHASE_LABELS,
+                           filter_args={k: v for k, v in args.items() if v})
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@requires("cases.write")
+def new_case():
+    form = F.CaseForm()
+    form.client_id.choices = [("", _("– choose –")), *[
+        (str(c.id), f"{c.pseudonym} · {c.name}") for c in db.session.scalars(
+            select(Client).where(Client.anonymised_at.is_(None)).order_by(Client.last_name, Client.first_name))]]
+    form.case_manager_id.choices = _manager_choices()
+    if request.method == "GET":
+        form.client_id.data = request.args.get("client_id", "")
+        form.case_manager_id.data = str(current_actor().user_id)
+        form.opened_on.data = services.today()
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in ("client_id", "case_manager_id", "opened_on", "next_review_on",
+                                                   "confidential_note")}
+        if case := _run(form, lambda: services.create_case(data, current_actor())):
+            flash(_("Case opened."), "success")
+            if services.sees_all_cases(current_actor()) or case.case_manager_id == current_actor().user_id:
+                return redirect(url_for("cases.case", case_id=case.id))
+            return redirect(url_for("cases.cases"))
+    return _form_page(form, _("Open a case"), url_for("cases.cases"))
+
+
+@bp.get("/cases/<int:case_id>")
+@requires("cases.read")
+def case(case_id: int):
+    """The case file. Every read is written to the audit log."""
+    actor = current_actor()
+    row = services.read_case_file(case_id, actor)
+    db.session.commit()
+    entries = db.session.scalars(services.entries_of(row).order_by(ServiceEntry.on.desc(), ServiceEntry.id.desc())
+                                 ).all()
+    agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
+    partners = {p.id: p.name for p in db.session.scalars(select(Partner))}
+    return render_template(
+        "cases/case.html", case=row, client=row.client, needs=services.needs_of(row), goals=services.goals_of(row),
+        referrals=services.referrals_of(row), entries=entries, events=services.timeline(row),
+        versions=services.plan_versions(row), agencies=agencies, partners=partners,
+        managers=dict(services.case_managers()), show_note=services.may_see_case_note(row, actor),
+        goal_steps=services.GOAL_TRANSITIONS, referral_steps=services.REFERRAL_TRANSITIONS,
+        total_minutes=sum(e.minutes for e in entries), transition_form=F.TransitionForm(),
+        can_write=row.status != "closed")
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@requires("cases.write")
+def edit_case(case_id: int):
+    actor = current_actor()
+    row = services.get_case(case_id, actor)
+    form = F.CaseEditForm(obj=row)
+    form.case_manager_id.choices = _manager_choices()
+    if request.method == "GET":
+        form.case_manager_id.data = str(row.case_manager_id or "")
+    if not services.may_see_case_note(row, actor):
+        del form.confidential_note
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in ("case_manager_id", "next_review_on", "confidential_note")
+                if name in form}
+        if _run(form, lambda: services.update_case(row, data, actor)):
+            flash(_("Saved."), "success")
+            if services.sees_all_cases(actor) or row.case_manager_id == actor.user_id:
+                return redirect(url_for("cases.case", case_id=row.id))
+            return redirect(url_for("cases.cases"))
+    return _form_page(form, _("Edit case %(pseudonym)s", pseudonym=row.client.pseudonym),
+                      url_for("cases.case", case_id=row.id))
+
+
+@bp.route("/cases/<int:case_id>/phase", methods=["GET", "POST"])
+@requires("cases.write")
+def case_phase(case_id: int):
+    row = services.get_case(case_id, current_actor())
+    form = F.PhaseForm(obj=row)
+    if request.method == "GET":
+        form.outcome.data = row.outcome or ""
+        form.esf_exit_status.data = row.esf_exit_status or ""
+    if form.validate_on_submit():
+        data = {"status": form.status.data}
+        if form.status.data == "closed":
+            data.update(outcome=form.outcome.data or None, esf_exit_status=form.esf_exit_status.data or None,
+                        closed_on=form.closed_on.data)
+        if _run(form, lambda: services.update_case(row, data, current_actor())):
+            flash(_("Phase: %(phase)s.", phase=F.PHASE_LABELS[row.status]), "success")
+            return redirect(url_for("cases.case", case_id=row.id))
+    return _form_page(form, _("Change the phase of case %(pseudonym)s", pseudonym=row.client.pseudonym),
+                      url_for("cases.case", case_id=row.id),
+                      hint=_("A case moves one phase forward at a time; closing needs an outcome."))
+
+
+@bp.route("/cases/<int:case_id>/needs/new", methods=["GET", "POST"])
+@requires("cases.write")
+def new_need(case_id: int):
+    row = services.get_case(case_id, current_actor())
+    form = F.NeedForm()
+    form.service_area.choices = _area_choices()
+    form.agency_id.choices = _agency_choices(_("– as set for the service area –"))
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in ("service_area", "priority", "agency_id", "baseline", "note")}
+        if _run(form, lambda: services.add_need(row, data, current_actor())):
+            flash(_("Need recorded."), "success")
+            return redirect(url_for("cases.case", case_id=row.id, _anchor="needs"))
+    return _form_page(form, _("Record a need"), url_for("cases.case", case_id=row.id))
+
+
+@bp.route("/cases/<int:case_id>/goals/new", methods=["GET", "POST"])
+@requires("cases.write")
+def new_goal(case_id: int):
+    row = services.get_case(case_id, current_actor())
+    form = F.GoalForm()
+    form.partner_id.choices = _partner_choices(_("– none –"))
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in ("title", "measure", "responsible", "partner_id", "due_on",
+                                                   "review_on")}
+        if _run(form, lambda: services.add_goal(row, data, current_actor())):
+            flash(_("Goal added to the support plan."), "success")
+            return redirect(url_for("cases.case", case_id=row.id, _anchor="plan"))
+    return _form_page(form, _("Add a goal and measure"), url_for("cases.case", case_id=row.id))
+
+
+def _step(case_id: int, do):
+    """A state button on the case file (goal status, referral status, plan approval)."""
+    row = services.get_case(case_id, current_actor())
+    form = F.TransitionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        do(row, form.to.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("cases.case", case_id=row.id))
+
+
+@bp.post("/cases/<int:case_id>/goals/<int:goal_id>/status")
+@requires("cases.write")
+def goal_status(case_id: int, goal_id: int):
+    return _step(case_id, lambda row, to: services.update_goal(row, services.get_goal(row, goal_id), {"status": to},
+                                                                current_actor()))
+
+
+@bp.post("/cases/<int:case_id>/plan/approve")
+@requires("cases.write")
+def approve_plan(case_id: int):
+    return _step(case_id, lambda row, to: services.approve_plan(row, current_actor()))
+
+
+@bp.route("/cases/<int:case_id>/referrals/new", methods=["GET", "POST"])
+@requires("cases.write")
+def new_referral(case_id: int):
+    row = services.get_case(case_id, current_actor())
+    form = F.ReferralForm()
+    form.partner_id.choices = _partner_choices(_("– choose –"))
+    if form.validate_on_submit():
+        data = {"partner_id": form.partner_id.data, "reason": form.reason.data}
+        if _run(form, lambda: services.refer(row, data, current_actor())):
+            flash(_("Referral recorded."), "success")
+            return redirect(url_for("cases.case", case_id=row.id, _anchor="referrals"))
+    return _form_page(form, _("Refer to a partner organisation"), url_for("cases.case", case_id=row.id))
+
+
+@bp.post("/cases/<int:case_id>/referrals/<int:referral_id>/status")
+@requires("cases.write")
+def referral_status(case_id: int, referral_id: int):
+    return _step(case_id, lambda row, to: services.move_referral(row, services.get_referral(row, referral_id), to,
+                                                                  current_actor()))
+
+
+def _entry_data(form: F.ServiceEntryForm) -> dict:
+    return {name: form[name].data for name in ("on", "minutes", "service_area", "direct", "note")}
+
+
+def _warn_funding(warning: bool) -> None:
+    if warning:
+        flash(_("No funding approval covers this date and service area. The entry is saved; please check the "
+                "enrolment."), "warning")
+
+
+@bp.route("/cases/<int:case_id>/services/new", methods=["GET", "POST"])
+@requires("cases.write")
+def new_service(case_id: int):
+    row = services.get_case(case_id, current_actor())
+    form = F.ServiceEntryForm()
+    form.service_area.choices = _area_choices()
+    if request.method == "GET":
+        form.on.data = services.today()
+        form.service_area.data = "case_management"
+    if form.validate_on_submit():
+        result = _run(form, lambda: services.add_service_entry(row, _entry_data(form), current_actor()))
+        if result:
+            flash(_("Service logged."), "success")
+            _warn_funding(result[1])
+            return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
+    return _form_page(form, _("Log a service"), url_for("cases.case", case_id=row.id))
+
+
+@bp.route("/cases/<int:case_id>/services/<int:entry_id>/edit", methods=["GET", "POST"])
+@requires("cases.write")
+def edit_service(case_id: int, entry_id: int):
+    row = services.get_case(case_id, current_actor())
+    entry = services.get_service_entry(row, entry_id)
+    form = F.ServiceEntryForm(obj=entry)
+    form.service_area.choices = _area_choices()
+    if request.method == "GET":
+        form.service_area.data = entry.service_area.code
+    if form.validate_on_submit():
+        result = _run(form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor()))
+        if result:
+            flash(_("Saved."), "success")
+            _warn_funding(result[1])
+            return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
+    return _form_page(form, _("Edit service entry"), url_for("cases.case", case_id=row.id))
+
+
+@bp.post("/cases/<int:case_id>/services/<int:entry_id>/delete")
+@requires("cases.write")
+def delete_service(case_id: int, entry_id: int):
+    row = services.get_case(case_id, current_actor())
+    entry = services.get_service_entry(row, entry_id)
+    try:
+        services.delete_service_entry(row, entry, current_actor())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+    else:
+        db.session.commit()
+        flash(_("Service entry deleted."), "success")
+    return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
+
+
+# --- work views and reports ---
+
+
+@bp.get("/caseload")
+@requires("cases.write")
+def caseload():
+    desk = services.my_caseload(current_actor())
+    return render_template("cases/caseload.html", today=services.today(), **desk)
+
+
+def _report_form() -> tuple[F.ReportForm, dict | None]:
+    form = F.ReportForm(request.args)
+    form.agency_id.choices = _agency_choices(_("– all agencies –"))
+    today = services.today()
+    if not request.args:
+        form.date_from.data, form.date_to.data = date(today.year, 1, 1), today
+    figures = None
+    if form.validate() or not request.args:
+        agency = int(form.agency_id.data) if (form.agency_id.data or "").isdigit() else None
+        try:
+            figures = services.report(form.date_from.data, form.date_to.data, agency)
+        except ServiceError as exc:
+            apply_service_errors(form, exc)
+    return form, figures
+
+
+@bp.get("/reports")
+@requires("cases.reports")
+def reports():
+    form, figures = _report_form()
+    bars = None
+    if figures and figures["minutes_by_area"]:
+        top = max(figures["minutes_by_area"].values())
+        bars = [(name, minutes, round(100 * minutes / top)) for name, minutes in figures["minutes_by_area"].items()]
+    return render_template("cases/reports.html", form=form, figures=figures, bars=bars,
+                           csv_args={k: v for k, v in request.args.items() if v})
+
+
+@bp.get("/reports.csv")
+@requires("cases.reports")
+def reports_csv():
+    form, figures = _report_form()
+    if figures is None:
+        abort(400)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["section", "key", "value"])
+    writer.writerows(services.report_rows(figures))
+    name = f"report-{g.tenant.slug}-{figures['date_from']}-{figures['date_to']}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -100,3 +100,19 @@ def test_add_member_refuses_foreign_agency_with_a_field_message(agencies, tenant
             services.add_member(tenant, user, "agency", ACTOR, agency_id=agencies["beta"])
         db.session.rollback()
     assert "agency_id" in exc.value.errors
+
+
+def test_counts_and_subqueries_are_filtered_too(agencies, tenant_a):
+    """Are aggregate queries (count(*) … select_from, subqueries) filtered like plain selects?"""
+    from sqlalchemy import func
+
+    from contracts.models import Agency
+    from tenants.context import NoTenantContext
+
+    with tenant_a.context():
+        assert db.session.scalar(select(func.count()).select_from(Agency)) == 1
+        assert db.session.scalar(select(func.count()).select_from(select(Agency.id).subquery())) == 1
+    with pytest.raises(NoTenantContext):
+        db.session.scalar(select(func.count()).select_from(Agency))
+    with pytest.raises(NoTenantContext):
+        db.session.scalar(select(func.count()).select_from(select(Agency.id).subquery()))

@@ -1,7 +1,7 @@
 """API: /api/v1/agencies."""
 from sqlalchemy import select
 
-from core.api import ListArgs, api_blueprint, list_schema, page_of, require
+from core.api import ListArgs, api_blueprint, list_schema, loads, page_of, require
 from core.extensions import db
 from contracts import services
 from contracts.models import Agency
@@ -39,10 +39,11 @@ def get_agency(agency_id):
 
 @agencies_api.route("/<int:agency_id>", methods=["PATCH"])
 @require("agencies.write")
+@loads(Agency, "agency_id")
 @agencies_api.arguments(AgencyPatchSchema)
 @agencies_api.response(200, AgencySchema)
-def patch_agency(data, agency_id):
-    agency = services.update_agency(services.get_agency(agency_id), data, current_actor())
+def patch_agency(data, agency):
+    services.update_agency(agency, data, current_actor())
     db.session.commit()
     return agency
 

@@ -79,6 +79,22 @@ def require(capability: str):
     return decorator
 
 
+def loads(model, arg: str, name: str | None = None):
+    """View decorator: load `model` by the URL argument `arg` through the ORM wall *before* the body is validated,
+    so that another tenant's id is a 404 whatever the body holds. The view receives it as `name`."""
+    target = name or model.__name__.lower()
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            kwargs[target] = get_or_404(model, kwargs.pop(arg))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def get_or_404(model, object_id: int):
     """Load a tenant row through the ORM wall; another tenant's id is simply not there."""
     from core.extensions import db

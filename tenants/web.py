@@ -32,22 +32,24 @@ def tenant_blueprint(name: str, import_name: str, url: str = "") -> Blueprint:
     return bp
 
 
-def enter_tenant_from_slug(slug: str | None) -> None:
+def enter_tenant_from_slug(slug: str | None):
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
     if tenant is None:
         abort(404)
-    g.tenant = tenant
     g.tenant_token = set_tenant(tenant.id)
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "public", False):
+        g.tenant = tenant
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", tenant=tenant.slug, next=request.full_path))
     membership = db.session.scalar(select(Membership).where(Membership.user_id == current_user.id))
     if membership is None:
-        # Not a member: the tenant's pages do not exist for this user.
+        # Not a member: the tenant's pages do not exist for this user, and its name is not shown either.
         abort(404)
+    g.tenant = tenant
     g.membership = membership
+    return None
 
 
 def public(view):

@@ -70,7 +70,7 @@ def delete_agency(agency_id: int):
         services.delete_agency(agency, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
         return redirect(url_for("contracts.agency", agency_id=agency_id))
     db.session.commit()
     flash(_("Agency deleted."), "success")

@@ -216,7 +216,7 @@ def change_role(member_id: int):
             flash(_("Role changed."), "success")
         except ServiceError as exc:
             db.session.rollback()
-            flash(exc.detail, "error")
+            flash(str(exc.detail), "error")
     return redirect(url_for("tenants.members"))
 
 
@@ -230,7 +230,7 @@ def remove_member(member_id: int):
         flash(_("Member removed."), "success")
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
     return redirect(url_for("tenants.members"))
 
 

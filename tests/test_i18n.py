@@ -148,8 +148,6 @@ def test_password_reset_mail_is_german(client, tenant_a):
     assert "innerhalb einer Stunde" in outbox[0].get_content()
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: contracts.leitweg / contracts.services return hard-coded "
-                                       "English messages that are never passed through gettext")
 def test_leitweg_error_is_german(client, tenant_a, login):
     """Is the field error for a Leitweg-ID with wrong check digits shown in German in the German UI?"""
     login(client, tenant_a, "owner")
@@ -160,3 +158,14 @@ def test_leitweg_error_is_german(client, tenant_a, login):
     html = text_of(response)
     assert 'id="leitweg_id-error"' in html
     assert "The check digits do not match." not in html
+    assert "Die Prüfziffern stimmen nicht." in html
+
+
+def test_api_messages_follow_accept_language_and_default_to_english(client, tenant_a, api_token):
+    """Does the API answer field errors in English by default and in German when asked?"""
+    headers = api_token(tenant_a, "admin")
+    body = {"name": "JC", "leitweg_id": "04011000-1234512345-07"}
+    english = client.post("/api/v1/agencies", headers=headers, json=body).json
+    german = client.post("/api/v1/agencies", headers={**headers, "Accept-Language": "de-DE,de;q=0.9"}, json=body).json
+    assert english["errors"]["leitweg_id"] == ["The check digits do not match."]
+    assert german["errors"]["leitweg_id"] == ["Die Prüfziffern stimmen nicht."]

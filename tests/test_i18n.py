@@ -169,3 +169,31 @@ def test_api_messages_follow_accept_language_and_default_to_english(client, tena
     german = client.post("/api/v1/agencies", headers={**headers, "Accept-Language": "de-DE,de;q=0.9"}, json=body).json
     assert english["errors"]["leitweg_id"] == ["The check digits do not match."]
     assert german["errors"]["leitweg_id"] == ["Die Prüfziffern stimmen nicht."]
+
+
+def test_every_ui_string_has_a_german_translation():
+    """Is any translatable string of the code or templates missing from the German catalogues (so shown in English)?"""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[1]
+    packages = ["core", "tenants", "cases", "contracts", "billing"]
+    translated = set()
+    for package in packages:
+        po = root / package / "translations" / "de" / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            with po.open("rb") as f:
+                translated |= {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id and m.string}
+    method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "nav_item": (2,)}
+    missing = set()
+    for package in packages:
+        for _file, _line, message, _comments, _ctx in extract_from_dir(
+                root / package, method_map, keywords=keywords,
+                options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
+            msgid = message if isinstance(message, str) else message[0]
+            if msgid and msgid not in translated:
+                missing.add(f"{package}: {msgid}")
+    assert not missing, "untranslated (add them to <package>/translations/de/LC_MESSAGES/messages.po):\n" + "\n".join(sorted(missing))

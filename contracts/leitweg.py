@@ -1,6 +1,7 @@
 """Leitweg-ID (routing id of German public buyers, KoSIT spec 2.0.1): structure and ISO 7064 MOD 97-10 check digits."""
-from flask_babel import lazy_gettext as _l
 import re
+
+from flask_babel import lazy_gettext as _l
 
 # Grobadressierung (2-12 digits) - optional Feinadressierung (1-30 alphanumerics) - check digits (2)
 LEITWEG_RE = re.compile(r"^(\d{2,12})(?:-([A-Za-z0-9]{1,30}))?-(\d{2})$")

@@ -2,12 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from contracts.leitweg import leitweg_problems
+from contracts.models import AGENCY_KINDS, Agency
 from core import audit
 from core.audit import Actor
 from core.extensions import db
 from core.problems import Conflict, NotFound, ValidationFailed
-from contracts.leitweg import leitweg_problems
-from contracts.models import AGENCY_KINDS, Agency
 
 AGENCY_FIELDS = ("name", "kind", "leitweg_id", "email", "address", "contact")
 

@@ -2,12 +2,12 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from contracts import services
+from contracts.forms import AGENCY_KIND_LABELS, AgencyForm
 from core.extensions import db
 from core.forms import apply_service_errors
 from core.navigation import nav_item
 from core.problems import ServiceError
-from contracts import services
-from contracts.forms import AGENCY_KIND_LABELS, AgencyForm
 from tenants.web import current_actor, requires, tenant_blueprint
 
 bp = tenant_blueprint("contracts", __name__)

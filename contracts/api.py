@@ -1,11 +1,11 @@
 """API: /api/v1/agencies."""
 from sqlalchemy import select
 
-from core.api import ListArgs, api_blueprint, list_schema, loads, page_of, require
-from core.extensions import db
 from contracts import services
 from contracts.models import Agency
 from contracts.schemas import AgencyPatchSchema, AgencySchema
+from core.api import ListArgs, api_blueprint, list_schema, loads, page_of, require
+from core.extensions import db
 from tenants.web import current_actor
 
 agencies_api = api_blueprint("api_agencies", __name__, "/agencies", description="Funding agencies")

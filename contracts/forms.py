@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from contracts.leitweg import leitweg_problems
 
 AGENCY_KIND_LABELS = [
     ("jobcenter", _l("Jobcenter (SGB II)")),
@@ -21,3 +23,7 @@ class AgencyForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     contact = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
+
+    def validate_leitweg_id(self, field):
+        if problems := leitweg_problems((field.data or "").strip().upper()):
+            raise ValidationError(problems[0])

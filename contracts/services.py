@@ -1,12 +1,13 @@
 """Contract-side verbs. Agencies first: the pattern cases and contracts copy (validate, change, audit)."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from contracts.leitweg import leitweg_problems
+from contracts.models import AGENCY_KINDS, Agency
 from core import audit
 from core.audit import Actor
 from core.extensions import db
 from core.problems import Conflict, NotFound, ValidationFailed
-from contracts.leitweg import leitweg_problems
-from contracts.models import AGENCY_KINDS, Agency
 
 AGENCY_FIELDS = ("name", "kind", "leitweg_id", "email", "address", "contact")
 
@@ -20,19 +21,19 @@ def _clean_agency(data: dict, partial: bool) -> dict:
     errors: dict[str, list[str]] = {}
     if not partial or "name" in data:
         if not data.get("name"):
-            errors["name"] = ["Required."]
+            errors["name"] = [_l("Required.")]
     if "kind" in data or not partial:
         data.setdefault("kind", "other")
         if data["kind"] not in AGENCY_KINDS:
-            errors["kind"] = [f"One of: {', '.join(AGENCY_KINDS)}."]
+            errors["kind"] = [_l("One of: %(choices)s.", choices=", ".join(AGENCY_KINDS))]
     if data.get("leitweg_id"):
         data["leitweg_id"] = data["leitweg_id"].upper()
         if problems := leitweg_problems(data["leitweg_id"]):
             errors["leitweg_id"] = problems
     if data.get("email") and "@" not in data["email"]:
-        errors["email"] = ["Not a valid e-mail address."]
+        errors["email"] = [_l("Not a valid e-mail address.")]
     if errors:
-        raise ValidationFailed("The agency has invalid fields.", errors)
+        raise ValidationFailed(_l("The agency has invalid fields."), errors)
     return data
 
 
@@ -46,7 +47,7 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
 def create_agency(data: dict, actor: Actor) -> Agency:
     data = _clean_agency(data, partial=False)
     if _name_taken(data["name"]):
-        raise Conflict("An agency with this name exists already.", {"name": ["Already exists."]})
+        raise Conflict(_l("An agency with this name exists already."), {"name": [_l("Already exists.")]})
     agency = Agency(**data)
     db.session.add(agency)
     db.session.flush()
@@ -57,7 +58,7 @@ def create_agency(data: dict, actor: Actor) -> Agency:
 def update_agency(agency: Agency, data: dict, actor: Actor) -> Agency:
     data = _clean_agency(data, partial=True)
     if "name" in data and _name_taken(data["name"], exclude_id=agency.id):
-        raise Conflict("An agency with this name exists already.", {"name": ["Already exists."]})
+        raise Conflict(_l("An agency with this name exists already."), {"name": [_l("Already exists.")]})
     diff = audit.changes(agency, data)
     if diff:
         audit.record(actor, "agency.update", agency, diff=diff)
@@ -70,9 +71,9 @@ def delete_agency(agency: Agency, actor: Actor) -> None:
 
     reasons = [reason for check in AGENCY_REFERENCE_CHECKS if (reason := check(agency))]
     if db.session.scalar(select(Membership.id).where(Membership.agency_id == agency.id)) is not None:
-        reasons.append("Agency users still log in for it.")
+        reasons.append(_l("Agency users still log in for it."))
     if reasons:
-        raise Conflict("The agency is still referenced: " + " ".join(reasons))
+        raise Conflict(_l("The agency is still referenced: %(reasons)s", reasons=" ".join(str(r) for r in reasons)))
     audit.record(actor, "agency.delete", agency, diff={"name": [agency.name, None]})
     db.session.delete(agency)
 
@@ -80,7 +81,7 @@ def delete_agency(agency: Agency, actor: Actor) -> None:
 def get_agency(agency_id: int) -> Agency:
     agency = db.session.scalar(select(Agency).where(Agency.id == agency_id))
     if agency is None:
-        raise NotFound(f"No agency with id {agency_id}.")
+        raise NotFound(_l("No agency with id %(id)s.", id=agency_id))
     return agency
 
 

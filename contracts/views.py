@@ -2,12 +2,12 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from contracts import services
+from contracts.forms import AGENCY_KIND_LABELS, AgencyForm
 from core.extensions import db
 from core.forms import apply_service_errors
 from core.navigation import nav_item
 from core.problems import ServiceError
-from contracts import services
-from contracts.forms import AGENCY_KIND_LABELS, AgencyForm
 from tenants.web import current_actor, requires, tenant_blueprint
 
 bp = tenant_blueprint("contracts", __name__)
@@ -70,7 +70,7 @@ def delete_agency(agency_id: int):
         services.delete_agency(agency, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
         return redirect(url_for("contracts.agency", agency_id=agency_id))
     db.session.commit()
     flash(_("Agency deleted."), "success")

@@ -1,6 +1,7 @@
 """Password hashing with argon2id (argon2-cffi's defaults follow RFC 9106's recommendation)."""
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 
 _hasher = PasswordHasher()
 # A hash to verify against when the e-mail is unknown, so that timing does not reveal which e-mails exist.
@@ -26,5 +27,5 @@ def needs_rehash(password_hash: str) -> bool:
 
 def password_problems(password: str) -> list[str]:
     if len(password or "") < MIN_LENGTH:
-        return [f"At least {MIN_LENGTH} characters."]
+        return [_l("At least %(n)d characters.", n=MIN_LENGTH)]
     return []

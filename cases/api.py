@@ -1,4 +1,4 @@
-"""API of cases/: /api/v1/service-areas, /clients (with consents), /cases (with needs, goals, referrals, services)."""
+"""API of cases/: /api/v1/service-areas, /clients (and consents), /cases (needs, goals, services, …)."""
 
 from sqlalchemy import select
 
@@ -19,6 +19,9 @@ from cases.schemas import (
     NeedList,
     NeedSchema,
     OnSchema,
+    PlanVersionList,
+    PlanVersionSchema,
+    ReferralList,
     ReferralSchema,
     ReferralTransition,
     ServiceAreaSchema,
@@ -261,6 +264,32 @@ def patch_goal(data, case_id, goal_id):
     goal = services.update_goal(case, services.get_goal(case, goal_id), data, current_actor())
     db.session.commit()
     return goal
+
+
+@cases_api.route("/<int:case_id>/plan-versions", methods=["GET"])
+@require("cases.read")
+@cases_api.response(200, PlanVersionList)
+def list_plan_versions(case_id):
+    """The approved versions of the support plan, newest first."""
+    return {"items": services.plan_versions(_case(case_id))}
+
+
+@cases_api.route("/<int:case_id>/plan-versions", methods=["POST"])
+@require("cases.write")
+@cases_api.arguments(PlanVersionSchema)
+@cases_api.response(201, PlanVersionSchema)
+def approve_plan(data, case_id):
+    """Approve the support plan: freezes the current goals as the next version (no goals → 409)."""
+    version = services.approve_plan(_case(case_id), current_actor(), data.get("approved_on"))
+    db.session.commit()
+    return version
+
+
+@cases_api.route("/<int:case_id>/referrals", methods=["GET"])
+@require("cases.read")
+@cases_api.response(200, ReferralList)
+def list_referrals(case_id):
+    return {"items": services.referrals_of(_case(case_id))}
 
 
 @cases_api.route("/<int:case_id>/referrals", methods=["POST"])

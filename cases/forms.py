@@ -86,7 +86,7 @@ GOAL_STATUS_LABELS = {
 }
 RESPONSIBLE_LABELS = {
     "client": _l("Client"),
-    "case_manager": _l("Case manager"),
+    "case_manager": _l("Assigned case manager"),
     "partner": _l("Partner organisation"),
 }
 REFERRAL_STATUS_LABELS = {
@@ -126,10 +126,14 @@ class ClientForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     receives_sgb2 = BooleanField(_l("Receives SGB II benefits (Bürgergeld)"))
     employment_status = SelectField(
-        _l("Employment status at entry (ESF+)"), choices=_choices(EMPLOYMENT_LABELS, _l("– not recorded –"))
+        _l("Employment status at entry (ESF+)"),
+        choices=_choices(EMPLOYMENT_LABELS, _l("– not recorded –")),
+        default="",
     )
     education_level = SelectField(
-        _l("Education level at entry (ESF+)"), choices=_choices(ISCED_LABELS, _l("– not recorded –"))
+        _l("Education level at entry (ESF+)"),
+        choices=_choices(ISCED_LABELS, _l("– not recorded –")),
+        default="",
     )
     children = StringField(
         _l("Years of birth of the children"),
@@ -163,7 +167,7 @@ class OnForm(FlaskForm):
 
 class CaseForm(FlaskForm):
     client_id = SelectField(_l("Client"), coerce=str, validators=[DataRequired()])
-    case_manager_id = SelectField(_l("Case manager"), coerce=str, validators=[DataRequired()])
+    case_manager_id = SelectField(_l("Assigned case manager"), coerce=str, validators=[DataRequired()])
     opened_on = DateField(_l("Opened on"), validators=[Optional()])
     next_review_on = DateField(_l("Next review on"), validators=[Optional()])
     confidential_note = TextAreaField(
@@ -174,7 +178,7 @@ class CaseForm(FlaskForm):
 
 
 class CaseEditForm(FlaskForm):
-    case_manager_id = SelectField(_l("Case manager"), coerce=str, validators=[DataRequired()])
+    case_manager_id = SelectField(_l("Assigned case manager"), coerce=str, validators=[DataRequired()])
     next_review_on = DateField(_l("Next review on"), validators=[Optional()])
     confidential_note = TextAreaField(
         _l("Confidential note"),
@@ -185,9 +189,13 @@ class CaseEditForm(FlaskForm):
 
 class PhaseForm(FlaskForm):
     status = SelectField(_l("Phase"), choices=[(p, PHASE_LABELS[p]) for p in CASE_PHASES])
-    outcome = SelectField(_l("Outcome (when closing)"), choices=_choices(OUTCOME_LABELS, _l("– none –")))
+    outcome = SelectField(
+        _l("Outcome (when closing)"), choices=_choices(OUTCOME_LABELS, _l("– none –")), default=""
+    )
     esf_exit_status = SelectField(
-        _l("ESF+ status at exit (when closing)"), choices=_choices(ESF_EXIT_LABELS, _l("– none –"))
+        _l("ESF+ status at exit (when closing)"),
+        choices=_choices(ESF_EXIT_LABELS, _l("– none –")),
+        default="",
     )
     closed_on = DateField(
         _l("Closed on (when closing)"), validators=[Optional()], description=_l("Empty: today.")
@@ -210,7 +218,7 @@ class GoalForm(FlaskForm):
     title = StringField(_l("Goal"), validators=[DataRequired(), Length(max=200)])
     measure = TextAreaField(_l("Measure"), validators=[Optional(), Length(max=5000)])
     responsible = SelectField(_l("Responsible"), choices=_choices(RESPONSIBLE_LABELS))
-    partner_id = SelectField(_l("Partner organisation (if responsible)"), coerce=str)
+    partner_id = SelectField(_l("Partner organisation (if responsible)"), coerce=str, default="")
     due_on = DateField(_l("Target date"), validators=[Optional()])
     review_on = DateField(_l("Review date"), validators=[Optional()])
 
@@ -239,10 +247,31 @@ class ServiceEntryForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
+class ServiceAreaForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("A short stable key, e.g. language_course (used by the API and rate lines)."),
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    agency_id = SelectField(_l("Funding agency usually responsible"), coerce=str, default="")
+    active = BooleanField(_l("Active (offered for new needs and services)"), default=True)
+
+
+class RetentionForm(FlaskForm):
+    retention_years = IntegerField(
+        _l("Keep client data after closing (years)"),
+        validators=[DataRequired(), NumberRange(min=1, max=30)],
+        description=_l(
+            "Then the nightly retention rule anonymises the client, unless processing is restricted."
+        ),
+    )
+
+
 class ReportForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter form
 
     date_from = DateField(_l("From"), validators=[DataRequired()])
     date_to = DateField(_l("To"), validators=[DataRequired()])
-    agency_id = SelectField(_l("Funding agency"), coerce=str)
+    agency_id = SelectField(_l("Funding agency"), coerce=str, default="")

@@ -1,4 +1,4 @@
-"""Models of cases/: clients and their children, consents, cases with needs, goals, referrals and the service log.
+"""Models of cases/: clients and children, consents, cases with needs, goals, referrals and the service log.
 
 The service-area catalogue is part of the foundation because contracts' rate lines use it too. Every reference
 between tenant rows is a composite foreign key (`tenant_fk`), so the database refuses links across tenants.
@@ -45,7 +45,7 @@ ISCED_LEVELS = ("0", "1", "2", "3", "4", "5", "6", "7", "8")
 
 
 class Client(TenantScoped, Timestamped, db.Model):
-    """The single parent. Only what the forms need (data minimisation); the pseudonym is used outside the case file."""
+    """The single parent: only what the forms need (data minimisation); elsewhere shown by pseudonym."""
 
     __tablename__ = "clients"
     __tenant_args__ = (UniqueConstraint("tenant_id", "pseudonym"),)
@@ -115,7 +115,7 @@ class Consent(TenantScoped, Timestamped, db.Model):
     replaces_id: Mapped[int | None] = mapped_column(Integer)
 
     def status_on(self, on: date) -> str:
-        """The state on a day: a given consent past its expiry date is `expired` without anyone touching it."""
+        """The state on a day: a given consent past its expiry date is `expired` without anyone acting."""
         if self.status == "given" and self.expires_on is not None and on > self.expires_on:
             return "expired"
         return self.status
@@ -270,7 +270,7 @@ class ServiceEntry(TenantScoped, Timestamped, db.Model):
 
 
 class CaseEvent(TenantScoped, db.Model):
-    """One line of a case's timeline: what happened, when, by whom (kind + short detail; rendered translated)."""
+    """One line of a case's timeline: what happened, when, by whom (kind + short detail, shown translated)."""
 
     __tablename__ = "case_events"
     __tenant_args__ = (tenant_fk("case_id", "cases", ondelete="CASCADE"),)

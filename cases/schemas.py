@@ -1,6 +1,6 @@
 """Marshmallow schemas of the cases API: they shape input and output and document the OpenAPI spec.
 
-Business validation (known service area, dates, phases) lives in cases.services, so the pages get the same messages.
+Business rules (known service area, dates, phases) live in cases.services, so the pages get the same messages.
 """
 
 from marshmallow import Schema, fields, validate
@@ -111,9 +111,9 @@ class ConsentSchema(Schema):
         load_default=None,
         metadata={"description": "Receiving partner organisation (instead of an agency)"},
     )
-    purposes = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    purposes = fields.String(validate=validate.Length(max=2000))
     data_items = fields.List(
-        fields.String(validate=validate.OneOf(DATA_ITEMS)), required=True, validate=validate.Length(min=1)
+        fields.String(validate=validate.OneOf(DATA_ITEMS)), validate=validate.Length(min=1)
     )
     requested_on = fields.Date(allow_none=True, load_default=None)
     given_on = fields.Date(
@@ -161,8 +161,8 @@ class CaseSchema(Schema):
         allow_none=True,
         load_default=None,
         metadata={
-            "description": "The **user id** of the assigned case manager (a member of this alliance whose role "
-            "may work on cases). Default on create: the calling case manager."
+            "description": "The **user id** of the assigned case manager (a member of this alliance whose "
+            "role may work on cases). Default on create: the calling case manager."
         },
     )
     status = fields.String(
@@ -217,7 +217,6 @@ class NeedSchema(Schema):
     service_area = fields.Function(
         lambda n: n.service_area.code,
         deserialize=str,
-        required=True,
         metadata={"description": "Code of an active service area"},
     )
     priority = fields.String(load_default="medium", validate=validate.OneOf(NEED_PRIORITIES))
@@ -237,7 +236,7 @@ class NeedList(Schema):
 class GoalSchema(Schema):
     id = fields.Integer(dump_only=True)
     case_id = fields.Integer(dump_only=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(validate=validate.Length(max=200))
     measure = fields.String(load_default="", validate=validate.Length(max=5000))
     responsible = fields.String(load_default="client", validate=validate.OneOf(GOAL_RESPONSIBLE))
     partner_id = fields.Integer(allow_none=True, load_default=None)
@@ -264,10 +263,22 @@ class GoalList(Schema):
     items = fields.List(fields.Nested(GoalSchema))
 
 
+class PlanVersionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    number = fields.Integer(dump_only=True)
+    approved_on = fields.Date(allow_none=True, load_default=None, metadata={"description": "Default: today"})
+    approved_by_id = fields.Integer(dump_only=True, metadata={"description": "User id"})
+    goals = fields.List(fields.Dict(), dump_only=True, metadata={"description": "The goals as approved"})
+
+
+class PlanVersionList(Schema):
+    items = fields.List(fields.Nested(PlanVersionSchema))
+
+
 class ReferralSchema(Schema):
     id = fields.Integer(dump_only=True)
     case_id = fields.Integer(dump_only=True)
-    partner_id = fields.Integer(required=True)
+    partner_id = fields.Integer(metadata={"description": "Required"})
     consent_id = fields.Integer(dump_only=True)
     referred_on = fields.Date(allow_none=True, load_default=None)
     reason = fields.String(load_default="", validate=validate.Length(max=5000))
@@ -275,20 +286,23 @@ class ReferralSchema(Schema):
     status_on = fields.Date(dump_only=True)
 
 
+class ReferralList(Schema):
+    items = fields.List(fields.Nested(ReferralSchema))
+
+
 class ReferralTransition(Schema):
-    to = fields.String(required=True, validate=validate.OneOf(REFERRAL_STATUSES))
+    to = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
     on = fields.Date(allow_none=True, load_default=None)
 
 
 class ServiceEntrySchema(Schema):
     id = fields.Integer(dump_only=True)
     case_id = fields.Integer(dump_only=True)
-    on = fields.Date(required=True)
-    minutes = fields.Integer(required=True, metadata={"description": "1 to 1440"})
+    on = fields.Date(metadata={"description": "Required; not in the future, not before 2000"})
+    minutes = fields.Integer(metadata={"description": "1 to 1440"})
     service_area = fields.Function(
         lambda e: e.service_area.code,
         deserialize=str,
-        required=True,
         metadata={"description": "Code of an active service area"},
     )
     direct = fields.Boolean(

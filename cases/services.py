@@ -1,13 +1,14 @@
-"""Case-management verbs: clients, consents, cases and their phases, needs, support plan, referrals, service log.
+"""Case-management verbs: clients, consents, cases and phases, needs, support plan, referrals, service log.
 
-Plain functions with explicit arguments (the acting `Actor` included). They validate (422 with field errors), refuse
-illegal state changes (409), write an audit event for every change and a timeline line for everything that happens
-to a case. Callers commit.
+Plain functions with explicit arguments (the acting `Actor` included). They validate (422 with field errors),
+refuse illegal state changes (409), write an audit event for every change and a timeline line for everything
+that happens to a case. Callers commit.
 """
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
 from cases.models import (
@@ -46,8 +47,9 @@ from tenants.services import TENANT_CREATED_HOOKS
 EARLIEST_DATE = date(2000, 1, 1)
 MAX_MINUTES = 24 * 60
 
-# Contracts register "is this case funded for this day and area?" checks: callables (case, on_date, service_area)
-# returning True (covered), False or None (not known). A service entry without any True gets a warning, and is kept.
+# Contracts register "is this case funded on this day in this area?" checks: callables
+# (case, on_date, service_area) returning True (covered), False or None (not known).
+# A service entry that no check confirms gets a warning, and is kept.
 FUNDING_CHECKS: list[Callable[[Case, date, ServiceArea], bool | None]] = []
 
 
@@ -76,7 +78,7 @@ def _date(errors: _Errors, data: dict, field: str, *, required: bool = False, no
     value = data.get(field)
     if value in (None, ""):
         if required:
-            errors.add(field, "Required.")
+            errors.add(field, _l("Required."))
         return None
     if isinstance(value, datetime):
         value = value.date()
@@ -84,52 +86,52 @@ def _date(errors: _Errors, data: dict, field: str, *, required: bool = False, no
         try:
             value = date.fromisoformat(str(value))
         except ValueError:
-            errors.add(field, "Not a valid date (YYYY-MM-DD).")
+            errors.add(field, _l("Not a valid date (YYYY-MM-DD)."))
             return None
     if value < EARLIEST_DATE:
-        errors.add(field, "Must not be before 2000-01-01.")
+        errors.add(field, _l("Must not be before 2000-01-01."))
     elif not_future and value > today():
-        errors.add(field, "Must not be in the future.")
+        errors.add(field, _l("Must not be in the future."))
     return value
 
 
 def _year(errors: _Errors, value, field: str, required: bool = False):
     if value in (None, ""):
         if required:
-            errors.add(field, "Required.")
+            errors.add(field, _l("Required."))
         return None
     try:
         year = int(value)
     except (TypeError, ValueError):
-        errors.add(field, "Not a valid year.")
+        errors.add(field, _l("Not a valid year."))
         return None
     if not 1900 <= year <= today().year:
-        errors.add(field, f"Between 1900 and {today().year}.")
+        errors.add(field, _l("Not a plausible year."))
     return year
 
 
 def _choice(errors: _Errors, value, field: str, choices: Iterable[str], required: bool = False):
     if value in (None, ""):
         if required:
-            errors.add(field, "Required.")
+            errors.add(field, _l("Required."))
         return None
     if value not in choices:
-        errors.add(field, f"One of: {', '.join(choices)}.")
+        errors.add(field, _l("One of: %(choices)s.", choices=", ".join(choices)))
     return value
 
 
-def _row(errors: _Errors, model, value, field: str, label: str):
+def _row(errors: _Errors, model, value, field: str):
     """A referenced tenant row by id (through the ORM wall: another tenant's id is simply unknown)."""
     if value in (None, ""):
         return None
     try:
         row_id = int(value)
     except (TypeError, ValueError):
-        errors.add(field, "Not a valid id.")
+        errors.add(field, _l("Not a valid id."))
         return None
     row = db.session.scalar(select(model).where(model.id == row_id))
     if row is None:
-        errors.add(field, f"No {label} with this id.")
+        errors.add(field, _l("Not found in this alliance."))
     return row
 
 
@@ -173,11 +175,11 @@ def service_area_by_code(code: str | None) -> ServiceArea | None:
 
 def _active_area(errors: _Errors, code, field: str = "service_area") -> ServiceArea | None:
     if code in (None, ""):
-        errors.add(field, "Required.")
+        errors.add(field, _l("Required."))
         return None
     area = service_area_by_code(str(code))
     if area is None or not area.active:
-        errors.add(field, "Unknown or inactive service area.")
+        errors.add(field, _l("Unknown or inactive service area."))
         return None
     return area
 
@@ -186,15 +188,15 @@ def create_service_area(data: dict, actor: Actor) -> ServiceArea:
     errors = _Errors()
     code, name = _text(data.get("code"), 40).lower(), _text(data.get("name"), 120)
     if not code:
-        errors.add("code", "Required.")
+        errors.add("code", _l("Required."))
     elif not all(c.isalnum() or c == "_" for c in code):
-        errors.add("code", "Letters, digits and underscores only.")
+        errors.add("code", _l("Letters, digits and underscores only."))
     if not name:
-        errors.add("name", "Required.")
-    agency = _row(errors, Agency, data.get("agency_id"), "agency_id", "agency")
-    errors.raise_if_any("The service area has invalid fields.")
+        errors.add("name", _l("Required."))
+    agency = _row(errors, Agency, data.get("agency_id"), "agency_id")
+    errors.raise_if_any(_l("The service area has invalid fields."))
     if service_area_by_code(code) is not None:
-        raise Conflict("A service area with this code exists already.", {"code": ["Already exists."]})
+        raise Conflict(_l("A service area with this code exists already."), {"code": [_l("Already exists.")]})
     area = ServiceArea(
         code=code, name=name, agency_id=agency.id if agency else None, active=bool(data.get("active", True))
     )
@@ -202,6 +204,40 @@ def create_service_area(data: dict, actor: Actor) -> ServiceArea:
     db.session.flush()
     audit.record(actor, "service_area.create", area, diff={"code": [None, code], "name": [None, name]})
     return area
+
+
+def get_service_area(area_id: int) -> ServiceArea:
+    area = db.session.scalar(select(ServiceArea).where(ServiceArea.id == area_id))
+    if area is None:
+        raise NotFound(_l("No service area with id %(id)s.", id=area_id))
+    return area
+
+
+def update_service_area(area: ServiceArea, data: dict, actor: Actor) -> ServiceArea:
+    """Rename, (de)activate or map an area to its usual funding agency; the code is the stable key."""
+    errors = _Errors()
+    clean: dict = {}
+    if "name" in data:
+        clean["name"] = _text(data["name"], 120)
+        if not clean["name"]:
+            errors.add("name", _l("Required."))
+    if "active" in data:
+        clean["active"] = bool(data["active"])
+    if "agency_id" in data:
+        agency = _row(errors, Agency, data["agency_id"], "agency_id")
+        clean["agency_id"] = agency.id if agency else None
+    errors.raise_if_any(_l("The service area has invalid fields."))
+    if diff := audit.changes(area, clean):
+        audit.record(actor, "service_area.update", area, diff=diff)
+    return area
+
+
+def set_area_agency(area: ServiceArea, agency: Agency | None, actor: Actor) -> None:
+    """Tenant-level mapping: the funding agency usually responsible for this area (default for needs)."""
+    new = agency.id if agency else None
+    if area.agency_id != new:
+        audit.record(actor, "service_area.update", area, diff={"agency_id": [area.agency_id, new]})
+        area.agency_id = new
 
 
 # --- clients ---
@@ -223,9 +259,9 @@ def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
             clean[name] = _text(data.get(name), limit)
     for name in ("first_name", "last_name"):
         if name in clean and not clean[name]:
-            errors.add(name, "Required.")
+            errors.add(name, _l("Required."))
     if clean.get("email") and "@" not in clean["email"]:
-        errors.add("email", "Not a valid e-mail address.")
+        errors.add("email", _l("Not a valid e-mail address."))
     if "birth_year" in data or not partial:
         clean["birth_year"] = _year(errors, data.get("birth_year"), "birth_year")
     if "receives_sgb2" in data or not partial:
@@ -245,7 +281,7 @@ def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
         for i, child in enumerate(data.get("children") or []):
             year = _year(errors, (child or {}).get("birth_year"), f"children.{i}.birth_year", required=True)
             children.append(year)
-    errors.raise_if_any("The client has invalid fields.")
+    errors.raise_if_any(_l("The client has invalid fields."))
     return clean, children
 
 
@@ -279,8 +315,8 @@ def update_client(client: Client, data: dict, actor: Actor) -> Client:
     _refuse_if_anonymised(client)
     if "confidential_note" in data and not may_see_client_note(client, actor):
         raise ValidationFailed(
-            "The client has invalid fields.",
-            {"confidential_note": ["Only the client's case managers and admins may write this note."]},
+            _l("The client has invalid fields."),
+            {"confidential_note": [_l("Only the client's case managers and admins may write this note.")]},
         )
     clean, children = _clean_client(data, partial=True)
     diff = audit.changes(client, clean)
@@ -303,13 +339,13 @@ def update_client(client: Client, data: dict, actor: Actor) -> Client:
 
 def _refuse_if_anonymised(client: Client) -> None:
     if client.anonymised_at is not None:
-        raise Conflict("This client has been anonymised; the record can no longer be changed.")
+        raise Conflict(_l("This client has been anonymised; the record can no longer be changed."))
 
 
 def get_client(client_id: int) -> Client:
     client = db.session.scalar(select(Client).where(Client.id == client_id))
     if client is None:
-        raise NotFound(f"No client with id {client_id}.")
+        raise NotFound(_l("No client with id %(id)s.", id=client_id))
     return client
 
 
@@ -332,9 +368,7 @@ def may_see_client_note(client: Client, actor: Actor) -> bool:
     if can(actor.role, "cases.all") or actor.role is None:
         return True
     return (
-        db.session.scalar(
-            select(Case.id).where(Case.client_id == client.id, Case.case_manager_id == actor.user_id)
-        )
+        db.session.scalar(select(Case.id).where(Case.client_id == client.id, Case.case_manager_id == actor.user_id))
         is not None
     )
 
@@ -343,36 +377,41 @@ def may_see_client_note(client: Client, actor: Actor) -> bool:
 
 
 def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
-    """Record a requested consent, or a given one when `given_on` is set. A re-issue names the one it replaces."""
+    """Record a requested consent, or a given one when `given_on` is set; a re-issue names its predecessor."""
     _refuse_if_anonymised(client)
     errors = _Errors()
-    agency = _row(errors, Agency, data.get("agency_id"), "agency_id", "agency")
-    partner = _row(errors, Partner, data.get("partner_id"), "partner_id", "partner")
+    agency = _row(errors, Agency, data.get("agency_id"), "agency_id")
+    partner = _row(errors, Partner, data.get("partner_id"), "partner_id")
     if not data.get("agency_id") and not data.get("partner_id"):
-        errors.add("agency_id", "Name the receiving agency (or partner).")
+        errors.add("agency_id", _l("Name the receiving agency (or partner)."))
     elif data.get("agency_id") and data.get("partner_id"):
-        errors.add("partner_id", "One recipient per consent: an agency or a partner.")
+        errors.add("partner_id", _l("One recipient per consent: an agency or a partner."))
     purposes = _text(data.get("purposes"), 2000)
     if not purposes:
-        errors.add("purposes", "Required.")
+        errors.add("purposes", _l("Required."))
     items = data.get("data_items") or []
     if isinstance(items, str):
         items = [items]
     if not items:
-        errors.add("data_items", "Name at least one data item.")
+        errors.add("data_items", _l("Name at least one data item."))
     elif unknown := [i for i in items if i not in DATA_ITEMS]:
         errors.add(
-            "data_items", f"Unknown: {', '.join(map(str, unknown))}. Allowed: {', '.join(DATA_ITEMS)}."
+            "data_items",
+            _l(
+                "Unknown: %(unknown)s. Allowed: %(allowed)s.",
+                unknown=", ".join(map(str, unknown)),
+                allowed=", ".join(DATA_ITEMS),
+            ),
         )
     given_on = _date(errors, data, "given_on", not_future=True)
     expires_on = _date(errors, data, "expires_on")
     requested_on = _date(errors, data, "requested_on", not_future=True) or given_on or today()
     if given_on and expires_on and expires_on < given_on:
-        errors.add("expires_on", "Must not be before the day it was given.")
-    replaces = _row(errors, Consent, data.get("replaces_id"), "replaces_id", "consent")
+        errors.add("expires_on", _l("Must not be before the day it was given."))
+    replaces = _row(errors, Consent, data.get("replaces_id"), "replaces_id")
     if replaces is not None and replaces.client_id != client.id:
-        errors.add("replaces_id", "No consent of this client with this id.")
-    errors.raise_if_any("The consent has invalid fields.")
+        errors.add("replaces_id", _l("No consent of this client with this id."))
+    errors.raise_if_any(_l("The consent has invalid fields."))
     consent = Consent(
         client_id=client.id,
         agency_id=agency.id if agency else None,
@@ -400,11 +439,11 @@ def give_consent(consent: Consent, on: date | None, actor: Actor) -> Consent:
     """requested → given."""
     errors = _Errors()
     on = _date(errors, {"on": on}, "on", not_future=True) or today()
-    errors.raise_if_any("Invalid date.")
+    errors.raise_if_any(_l("Invalid date."))
     if consent.status != "requested":
-        raise Conflict(f"Only a requested consent can be given; this one is {consent.status_on(today())}.")
+        raise Conflict(_l("Only a requested consent can be given."))
     if consent.expires_on and consent.expires_on < on:
-        raise Conflict("The consent would already be expired on that day.")
+        raise Conflict(_l("The consent would already be expired on that day."))
     consent.status, consent.given_on = "given", on
     audit.record(actor, "consent.give", consent, diff={"status": ["requested", "given"]})
     return consent
@@ -414,12 +453,12 @@ def withdraw_consent(consent: Consent, on: date | None, actor: Actor) -> Consent
     """requested/given → withdrawn (from `on`). Expired and withdrawn consents stay as they are."""
     errors = _Errors()
     on = _date(errors, {"on": on}, "on", not_future=True) or today()
-    errors.raise_if_any("Invalid date.")
+    errors.raise_if_any(_l("Invalid date."))
     state = consent.status_on(on)
     if state not in ("requested", "given"):
-        raise Conflict(f"This consent is {state}; it cannot be withdrawn.")
+        raise Conflict(_l("Only a requested or given consent can be withdrawn."))
     if consent.given_on and on < consent.given_on:
-        raise ValidationFailed("Invalid date.", {"on": ["Must not be before the day it was given."]})
+        raise ValidationFailed(_l("Invalid date."), {"on": [_l("Must not be before the day it was given.")]})
     old = consent.status
     consent.status, consent.withdrawn_on = "withdrawn", on
     audit.record(actor, "consent.withdraw", consent, diff={"status": [old, "withdrawn"]})
@@ -427,25 +466,21 @@ def withdraw_consent(consent: Consent, on: date | None, actor: Actor) -> Consent
 
 
 def get_consent(client: Client, consent_id: int) -> Consent:
-    consent = db.session.scalar(
-        select(Consent).where(Consent.id == consent_id, Consent.client_id == client.id)
-    )
+    consent = db.session.scalar(select(Consent).where(Consent.id == consent_id, Consent.client_id == client.id))
     if consent is None:
-        raise NotFound(f"No consent with id {consent_id}.")
+        raise NotFound(_l("No consent with id %(id)s.", id=consent_id))
     return consent
 
 
 def consents_of(client: Client) -> list[Consent]:
-    return list(
-        db.session.scalars(select(Consent).where(Consent.client_id == client.id).order_by(Consent.id.desc()))
-    )
+    return list(db.session.scalars(select(Consent).where(Consent.client_id == client.id).order_by(Consent.id.desc())))
 
 
 def may_share(client: Client, data_item: str, recipient: Agency | Partner, on_date: date) -> bool:
     """May `data_item` of `client` go to `recipient` (an agency or a partner) on `on_date`?
 
-    Yes only with a consent for exactly that recipient that names the item, was given on or before that day, had not
-    expired and had not been withdrawn by then.
+    Yes only with a consent for exactly that recipient that names the item, was given on or before that
+    day, had not expired and had not been withdrawn by then.
     """
     column = Consent.agency_id if isinstance(recipient, Agency) else Consent.partner_id
     consents = db.session.scalars(
@@ -479,16 +514,16 @@ def _case_manager(errors: _Errors, value, field: str = "case_manager_id") -> int
     from tenants.models import Membership
 
     if value in (None, ""):
-        errors.add(field, "Required.")
+        errors.add(field, _l("Required."))
         return None
     try:
         user_id = int(value)
     except (TypeError, ValueError):
-        errors.add(field, "Not a valid user id.")
+        errors.add(field, _l("Not a valid user id."))
         return None
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
     if membership is None or not can(membership.role, "cases.write"):
-        errors.add(field, "No case manager of this alliance with this user id.")
+        errors.add(field, _l("No case manager of this alliance with this user id."))
         return None
     return user_id
 
@@ -505,7 +540,7 @@ def case_managers() -> list:
 
 
 def sees_all_cases(actor: Actor) -> bool:
-    """Admins see every case, viewers read every case (without confidential notes); case managers their own."""
+    """Admins see every case, viewers read all (without confidential notes), case managers their own."""
     return actor.role is None or can(actor.role, "cases.all") or can(actor.role, "cases.read_all")
 
 
@@ -520,7 +555,7 @@ def get_case(case_id: int, actor: Actor) -> Case:
     """A case the actor may see; a colleague's case is as absent as another tenant's (404)."""
     case = db.session.scalar(case_query(actor).where(Case.id == case_id))
     if case is None:
-        raise NotFound(f"No case with id {case_id}.")
+        raise NotFound(_l("No case with id %(id)s.", id=case_id))
     return case
 
 
@@ -539,9 +574,7 @@ def search_cases(
     actor: Actor, *, status: str = "", case_manager_id: int | None = None, service_area: str = "", q: str = ""
 ):
     """The case list query with its filters (status, case manager, service area of a need or entry, name)."""
-    query = case_query(actor).join(
-        Client, and_(Client.id == Case.client_id, Client.tenant_id == Case.tenant_id)
-    )
+    query = case_query(actor).join(Client, and_(Client.id == Case.client_id, Client.tenant_id == Case.tenant_id))
     if status == "open":
         query = query.where(Case.status != "closed")
     elif status:
@@ -571,9 +604,9 @@ def search_cases(
 
 def create_case(data: dict, actor: Actor) -> Case:
     errors = _Errors()
-    client = _row(errors, Client, data.get("client_id"), "client_id", "client")
+    client = _row(errors, Client, data.get("client_id"), "client_id")
     if data.get("client_id") in (None, ""):
-        errors.add("client_id", "Required.")
+        errors.add("client_id", _l("Required."))
     manager = data.get("case_manager_id")
     if manager in (None, "") and can(actor.role, "cases.write") and not can(actor.role, "cases.all"):
         manager = actor.user_id  # a case manager opens cases for herself
@@ -582,11 +615,11 @@ def create_case(data: dict, actor: Actor) -> Case:
     next_review_on = _date(errors, data, "next_review_on")
     status = data.get("status") or "intake"
     _choice(errors, status, "status", CASE_PHASES)
-    errors.raise_if_any("The case has invalid fields.")
+    errors.raise_if_any(_l("The case has invalid fields."))
     if client.anonymised_at is not None:
-        raise Conflict("This client has been anonymised.")
+        raise Conflict(_l("This client has been anonymised."))
     if status != "intake":
-        raise Conflict("A case starts in the intake phase; move it on step by step.")
+        raise Conflict(_l("A case starts in the intake phase; move it on step by step."))
     case = Case(
         client_id=client.id,
         case_manager_id=manager_id,
@@ -598,21 +631,19 @@ def create_case(data: dict, actor: Actor) -> Case:
     db.session.add(case)
     db.session.flush()
     _event(case, "opened", client.pseudonym, actor)
-    audit.record(
-        actor, "case.create", case, diff={"client_id": [None, client.id], "status": [None, "intake"]}
-    )
+    audit.record(actor, "case.create", case, diff={"client_id": [None, client.id], "status": [None, "intake"]})
     return case
 
 
 def check_transition(case: Case, to: str, outcome: str | None) -> None:
-    """The phase rules: one step forward, any step back among open phases, closing from anywhere with an outcome,
-    reopening a closed case into an open phase."""
+    """The phase rules: one step forward, any step back among open phases, closing from anywhere with an
+    outcome, reopening a closed case into an open phase."""
     if to == case.status:
         return
     if to == "closed":
         if not outcome:
             raise Conflict(
-                "A case can only be closed with an outcome.", {"outcome": ["Required when closing."]}
+                _l("A case can only be closed with an outcome."), {"outcome": [_l("Required when closing.")]}
             )
         return
     if case.status == "closed":
@@ -621,8 +652,13 @@ def check_transition(case: Case, to: str, outcome: str | None) -> None:
     if there > here + 1:
         skipped = ", ".join(CASE_PHASES[here + 1 : there])
         raise Conflict(
-            f"A case moves one phase at a time: from {case.status} to {to} would skip {skipped}.",
-            {"status": [f"Next phase is {CASE_PHASES[here + 1]}."]},
+            _l(
+                "A case moves one phase at a time: from %(here)s to %(there)s would skip %(skipped)s.",
+                here=case.status,
+                there=to,
+                skipped=skipped,
+            ),
+            {"status": [_l("Skipping a phase is not allowed.")]},
         )
 
 
@@ -633,12 +669,10 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
         clean["case_manager_id"] = _case_manager(errors, data["case_manager_id"])
     for field in ("next_review_on", "opened_on"):
         if field in data:
-            clean[field] = _date(
-                errors, data, field, required=field == "opened_on", not_future=field == "opened_on"
-            )
+            clean[field] = _date(errors, data, field, required=field == "opened_on", not_future=field == "opened_on")
     if "confidential_note" in data:
         if not may_see_case_note(case, actor):
-            errors.add("confidential_note", "Only the assigned case manager and admins may write this note.")
+            errors.add("confidential_note", _l("Only the assigned case manager and admins may write this note."))
         clean["confidential_note"] = _text(data["confidential_note"], 5000)
     to = data.get("status") or case.status
     _choice(errors, to, "status", CASE_PHASES)
@@ -647,12 +681,12 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
     esf = data.get("esf_exit_status") if "esf_exit_status" in data else None
     _choice(errors, esf, "esf_exit_status", ESF_EXIT_STATUSES)
     closed_on = _date(errors, data, "closed_on", not_future=True)
-    errors.raise_if_any("The case has invalid fields.")
+    errors.raise_if_any(_l("The case has invalid fields."))
     closing = to == "closed"
     if not closing and (outcome or closed_on or esf):
         raise Conflict(
-            "Outcome, closing date and ESF+ exit status belong to closing the case.",
-            {"outcome": ["Only when the case is closed."]},
+            _l("Outcome, closing date and ESF+ exit status belong to closing the case."),
+            {"outcome": [_l("Only when the case is closed.")]},
         )
     check_transition(case, to, outcome or (case.outcome if case.status == "closed" else None))
     old_status = case.status
@@ -664,12 +698,10 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
         opened = clean.get("opened_on") or case.opened_on
         if clean["closed_on"] < opened:
             raise ValidationFailed(
-                "The case has invalid fields.", {"closed_on": ["Must not be before opening."]}
+                _l("The case has invalid fields."), {"closed_on": [_l("Must not be before opening.")]}
             )
     elif old_status == "closed":
-        clean.update(
-            outcome=None, closed_on=None, esf_exit_status=None
-        )  # reopened; the timeline keeps the old outcome
+        clean.update(outcome=None, closed_on=None, esf_exit_status=None)  # reopened; the timeline keeps the old outcome
     clean["status"] = to
     diff = audit.changes(case, clean)
     if "status" in diff:
@@ -677,9 +709,7 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
         detail = f"{old_status} → {to}" + (f" ({case.outcome})" if closing else "")
         _event(case, kind, detail, actor)
     elif diff:
-        _event(
-            case, "updated", ", ".join(sorted(k for k in diff if k != "confidential_note") or ["note"]), actor
-        )
+        _event(case, "updated", ", ".join(sorted(k for k in diff if k != "confidential_note") or ["note"]), actor)
     if diff:
         if "confidential_note" in diff:
             diff["confidential_note"] = ["…", "…"]
@@ -689,7 +719,7 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
 
 def _refuse_if_closed(case: Case) -> None:
     if case.status == "closed":
-        raise Conflict("The case is closed; reopen it first.")
+        raise Conflict(_l("The case is closed; reopen it first."))
 
 
 # --- needs ---
@@ -701,8 +731,8 @@ def add_need(case: Case, data: dict, actor: Actor) -> Need:
     area = _active_area(errors, data.get("service_area"))
     priority = data.get("priority") or "medium"
     _choice(errors, priority, "priority", NEED_PRIORITIES)
-    agency = _row(errors, Agency, data.get("agency_id"), "agency_id", "agency")
-    errors.raise_if_any("The need has invalid fields.")
+    agency = _row(errors, Agency, data.get("agency_id"), "agency_id")
+    errors.raise_if_any(_l("The need has invalid fields."))
     need = Need(
         case_id=case.id,
         service_area_id=area.id,
@@ -714,9 +744,7 @@ def add_need(case: Case, data: dict, actor: Actor) -> Need:
     db.session.add(need)
     db.session.flush()
     _event(case, "need", f"{area.name} ({priority})", actor)
-    audit.record(
-        actor, "need.create", need, diff={"case_id": [None, case.id], "service_area": [None, area.code]}
-    )
+    audit.record(actor, "need.create", need, diff={"case_id": [None, case.id], "service_area": [None, area.code]})
     return need
 
 
@@ -742,14 +770,14 @@ def _clean_goal(case: Case, data: dict, partial: bool) -> dict:
     if "title" in data or not partial:
         clean["title"] = _text(data.get("title"), 200)
         if not clean["title"]:
-            errors.add("title", "Required.")
+            errors.add("title", _l("Required."))
     if "measure" in data or not partial:
         clean["measure"] = _text(data.get("measure"), 5000)
     if "responsible" in data or not partial:
         clean["responsible"] = data.get("responsible") or "client"
         _choice(errors, clean["responsible"], "responsible", GOAL_RESPONSIBLE)
     if "partner_id" in data:
-        partner = _row(errors, Partner, data.get("partner_id"), "partner_id", "partner")
+        partner = _row(errors, Partner, data.get("partner_id"), "partner_id")
         clean["partner_id"] = partner.id if partner else None
     for field in ("due_on", "review_on"):
         if field in data or not partial:
@@ -758,7 +786,7 @@ def _clean_goal(case: Case, data: dict, partial: bool) -> dict:
         status = data.get("status") or "planned"
         _choice(errors, status, "status", GOAL_STATUSES)
         clean["status"] = status
-    errors.raise_if_any("The goal has invalid fields.")
+    errors.raise_if_any(_l("The goal has invalid fields."))
     return clean
 
 
@@ -767,7 +795,7 @@ def add_goal(case: Case, data: dict, actor: Actor) -> Goal:
     clean = _clean_goal(case, data, partial=False)
     if clean["status"] not in GOAL_INITIAL:
         raise Conflict(
-            f"A new goal starts as planned or in progress, not {clean['status']}.",
+            _l("A new goal starts as planned or in progress."),
             {"status": ["planned or in_progress"]},
         )
     goal = Goal(case_id=case.id, **clean)
@@ -779,17 +807,17 @@ def add_goal(case: Case, data: dict, actor: Actor) -> Goal:
 
 
 def update_goal(case: Case, goal: Goal, data: dict, actor: Actor) -> Goal:
-    """Edit a goal or move its status (planned → in progress → done / not done; cancelled). Finished goals stay."""
+    """Edit a goal or move its status (planned → in progress → done / not done; cancelled); finished stay."""
     _refuse_if_closed(case)
     clean = _clean_goal(case, data, partial=True)
     if not GOAL_TRANSITIONS[goal.status]:
-        raise Conflict(f"The goal is {goal.status}; it can no longer be changed.")
+        raise Conflict(_l("A finished goal can no longer be changed."))
     to = clean.get("status", goal.status)
     if to != goal.status and to not in GOAL_TRANSITIONS[goal.status]:
         allowed = ", ".join(sorted(GOAL_TRANSITIONS[goal.status]))
         raise Conflict(
-            f"A goal cannot go from {goal.status} to {to} (allowed: {allowed}).",
-            {"status": [f"Allowed: {allowed}."]},
+            _l("This status change is not allowed for the goal."),
+            {"status": [_l("Allowed: %(allowed)s.", allowed=allowed)]},
         )
     old = goal.status
     diff = audit.changes(goal, clean)
@@ -803,7 +831,7 @@ def update_goal(case: Case, goal: Goal, data: dict, actor: Actor) -> Goal:
 def get_goal(case: Case, goal_id: int) -> Goal:
     goal = db.session.scalar(select(Goal).where(Goal.id == goal_id, Goal.case_id == case.id))
     if goal is None:
-        raise NotFound(f"No goal with id {goal_id}.")
+        raise NotFound(_l("No goal with id %(id)s.", id=goal_id))
     return goal
 
 
@@ -815,12 +843,9 @@ def approve_plan(case: Case, actor: Actor, on: date | None = None) -> SupportPla
     """Freeze the current goals as a new version of the support plan."""
     goals = goals_of(case)
     if not goals:
-        raise Conflict("The support plan has no goals yet.")
+        raise Conflict(_l("The support plan has no goals yet."))
     number = (
-        db.session.scalar(
-            select(func.max(SupportPlanVersion.number)).where(SupportPlanVersion.case_id == case.id)
-        )
-        or 0
+        db.session.scalar(select(func.max(SupportPlanVersion.number)).where(SupportPlanVersion.case_id == case.id)) or 0
     ) + 1
     snapshot = [
         {
@@ -869,19 +894,19 @@ REFERRAL_TRANSITIONS = {
 
 
 def refer(case: Case, data: dict, actor: Actor) -> Referral:
-    """Refer the case to a partner organisation; needs a consent for that partner covering the needs, today."""
+    """Refer the case to a partner organisation; needs today's consent for that partner covering needs."""
     _refuse_if_closed(case)
     errors = _Errors()
-    partner = _row(errors, Partner, data.get("partner_id"), "partner_id", "partner")
+    partner = _row(errors, Partner, data.get("partner_id"), "partner_id")
     if data.get("partner_id") in (None, ""):
-        errors.add("partner_id", "Required.")
+        errors.add("partner_id", _l("Required."))
     on = _date(errors, data, "referred_on", not_future=True) or today()
-    errors.raise_if_any("The referral has invalid fields.")
+    errors.raise_if_any(_l("The referral has invalid fields."))
     client = case.client
     if not may_share(client, "needs", partner, on):
         raise Conflict(
-            "There is no valid consent of the client to pass their needs on to this partner.",
-            {"partner_id": ["No valid consent for this partner."]},
+            _l("There is no valid consent of the client to pass their needs on to this partner."),
+            {"partner_id": [_l("No valid consent for this partner.")]},
         )
     consent = next(
         c
@@ -907,9 +932,9 @@ def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: dat
     errors = _Errors()
     _choice(errors, to, "to", tuple(REFERRAL_TRANSITIONS), required=True)
     on = _date(errors, {"on": on}, "on", not_future=True) or today()
-    errors.raise_if_any("Invalid referral step.")
+    errors.raise_if_any(_l("Invalid referral step."))
     if to not in REFERRAL_TRANSITIONS[referral.status]:
-        raise Conflict(f"A referral cannot go from {referral.status} to {to}.")
+        raise Conflict(_l("This step is not allowed for the referral."))
     old = referral.status
     referral.status, referral.status_on = to, on
     _event(case, "referral_status", f"{old} → {to}", actor)
@@ -918,11 +943,9 @@ def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: dat
 
 
 def get_referral(case: Case, referral_id: int) -> Referral:
-    referral = db.session.scalar(
-        select(Referral).where(Referral.id == referral_id, Referral.case_id == case.id)
-    )
+    referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, Referral.case_id == case.id))
     if referral is None:
-        raise NotFound(f"No referral with id {referral_id}.")
+        raise NotFound(_l("No referral with id %(id)s.", id=referral_id))
     return referral
 
 
@@ -939,23 +962,23 @@ def _clean_entry(case: Case, data: dict, partial: bool) -> dict:
     if "on" in data or not partial:
         clean["on"] = _date(errors, data, "on", required=True, not_future=True)
         if clean["on"] and case.closed_on and clean["on"] > case.closed_on:
-            errors.add("on", "The case was closed before this day.")
+            errors.add("on", _l("The case was closed before this day."))
         if clean["on"] and clean["on"] < case.opened_on:
-            errors.add("on", "The case was opened after this day.")
+            errors.add("on", _l("The case was opened after this day."))
     if "minutes" in data or not partial:
         minutes = data.get("minutes")
         if minutes in (None, ""):
-            errors.add("minutes", "Required.")
+            errors.add("minutes", _l("Required."))
         else:
             try:
                 clean["minutes"] = int(minutes)
                 if isinstance(minutes, float) and minutes != int(minutes):
                     raise ValueError
             except (TypeError, ValueError):
-                errors.add("minutes", "A whole number of minutes.")
+                errors.add("minutes", _l("A whole number of minutes."))
             else:
                 if not 1 <= clean["minutes"] <= MAX_MINUTES:
-                    errors.add("minutes", f"Between 1 and {MAX_MINUTES}.")
+                    errors.add("minutes", _l("Between 1 and 1440 minutes."))
     if "service_area" in data or not partial:
         area = _active_area(errors, data.get("service_area"))
         clean["service_area_id"] = area.id if area else None
@@ -963,26 +986,24 @@ def _clean_entry(case: Case, data: dict, partial: bool) -> dict:
         clean["direct"] = True if data.get("direct") is None else bool(data.get("direct"))
     if "note" in data or not partial:
         clean["note"] = _text(data.get("note"), 5000)
-    errors.raise_if_any("The service entry has invalid fields.")
+    errors.raise_if_any(_l("The service entry has invalid fields."))
     return clean
 
 
 def funding_covered(case: Case, on: date, area: ServiceArea) -> bool:
-    """True when a registered check (contracts: enrolments) confirms a funding approval for this day and area."""
+    """True when a registered check (contracts: enrolments) confirms funding for this day and area."""
     return any(check(case, on, area) is True for check in FUNDING_CHECKS)
 
 
 def add_service_entry(case: Case, data: dict, actor: Actor) -> tuple[ServiceEntry, bool]:
-    """Log a service. Returns (entry, warning): warning when no funding approval covers it (the entry is kept)."""
+    """Log a service. Returns (entry, warning): warning when no funding approval covers it (entry kept)."""
     clean = _clean_entry(case, data, partial=False)
     staff = data.get("staff_user_id") or actor.user_id
     entry = ServiceEntry(case_id=case.id, staff_user_id=staff, **clean)
     db.session.add(entry)
     db.session.flush()
     db.session.refresh(entry)
-    _event(
-        case, "service", f"{entry.on.isoformat()} · {entry.minutes} min · {entry.service_area.name}", actor
-    )
+    _event(case, "service", f"{entry.on.isoformat()} · {entry.minutes} min · {entry.service_area.name}", actor)
     audit.record(
         actor,
         "service_entry.create",
@@ -994,12 +1015,10 @@ def add_service_entry(case: Case, data: dict, actor: Actor) -> tuple[ServiceEntr
 
 def _refuse_if_billed(entry: ServiceEntry) -> None:
     if entry.billed:
-        raise Conflict("This service entry has been billed; it can no longer be changed or deleted.")
+        raise Conflict(_l("This service entry has been billed; it can no longer be changed or deleted."))
 
 
-def update_service_entry(
-    case: Case, entry: ServiceEntry, data: dict, actor: Actor
-) -> tuple[ServiceEntry, bool]:
+def update_service_entry(case: Case, entry: ServiceEntry, data: dict, actor: Actor) -> tuple[ServiceEntry, bool]:
     _refuse_if_billed(entry)
     clean = _clean_entry(case, data, partial=True)
     diff = audit.changes(entry, clean)
@@ -1019,11 +1038,9 @@ def delete_service_entry(case: Case, entry: ServiceEntry, actor: Actor) -> None:
 
 
 def get_service_entry(case: Case, entry_id: int) -> ServiceEntry:
-    entry = db.session.scalar(
-        select(ServiceEntry).where(ServiceEntry.id == entry_id, ServiceEntry.case_id == case.id)
-    )
+    entry = db.session.scalar(select(ServiceEntry).where(ServiceEntry.id == entry_id, ServiceEntry.case_id == case.id))
     if entry is None:
-        raise NotFound(f"No service entry with id {entry_id}.")
+        raise NotFound(_l("No service entry with id %(id)s.", id=entry_id))
     return entry
 
 
@@ -1037,10 +1054,10 @@ def mark_billed(
     invoice_line_id: int | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Billing's mark: from now on the entries are immutable. An entry billed already is a conflict (never twice)."""
+    """Billing's mark: from now on the entries are immutable; billing one twice is a conflict."""
     entries = list(entries)
     if already := [e.id for e in entries if e.billed]:
-        raise Conflict(f"Service entries billed already: {', '.join(map(str, already))}.")
+        raise Conflict(_l("Service entries billed already: %(ids)s.", ids=", ".join(map(str, already))))
     at = at or utcnow()
     for entry in entries:
         entry.billed_at, entry.invoice_line_id = at, invoice_line_id
@@ -1051,9 +1068,7 @@ def release_billed(entries: Iterable[ServiceEntry], actor: Actor) -> None:
     """A credit note releases its entries for a later run."""
     for entry in entries:
         if entry.billed:
-            audit.record(
-                actor, "service_entry.release", entry, diff={"invoice_line_id": [entry.invoice_line_id, None]}
-            )
+            audit.record(actor, "service_entry.release", entry, diff={"invoice_line_id": [entry.invoice_line_id, None]})
             entry.billed_at, entry.invoice_line_id = None, None
 
 
@@ -1074,9 +1089,7 @@ def unbilled_entries(start: date, end: date) -> list[ServiceEntry]:
 def timeline(case: Case) -> list[CaseEvent]:
     return list(
         db.session.scalars(
-            select(CaseEvent)
-            .where(CaseEvent.case_id == case.id)
-            .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
         )
     )
 
@@ -1130,13 +1143,14 @@ def my_caseload(actor: Actor, on: date | None = None) -> dict:
 
 
 def report(date_from: date, date_to: date, agency_id: int | None = None) -> dict:
-    """Figures for a period, optionally for one funding agency (cases with a need that agency is responsible for).
+    """Figures for a period, optionally for one funding agency (cases with a need it is responsible for).
 
-    active: open on at least one day of the period; new: opened in it; closed: closed in it. The integration rate
-    is the share of closures with employment taken up (the SGB II key figure for single parents).
+    active: open on at least one day of the period; new: opened in it; closed: closed in it. The
+    integration rate is the share of closures with employment taken up (the SGB II key figure for single
+    parents).
     """
     if date_to < date_from:
-        raise ValidationFailed("Invalid period.", {"date_to": ["Must not be before the start."]})
+        raise ValidationFailed(_l("Invalid period."), {"date_to": [_l("Must not be before the start.")]})
     cases = select(Case)
     if agency_id:
         cases = cases.where(exists().where(Need.case_id == Case.id, Need.agency_id == agency_id))
@@ -1182,14 +1196,13 @@ def report(date_from: date, date_to: date, agency_id: int | None = None) -> dict
         "minutes_by_area": minutes_by_area,
         "entries_sgb2": sum(1 for c in entry_clients if c.receives_sgb2),
         "entries_by_employment": {
-            status: sum(1 for c in entry_clients if c.employment_status == status)
-            for status in EMPLOYMENT_STATUSES
+            status: sum(1 for c in entry_clients if c.employment_status == status) for status in EMPLOYMENT_STATUSES
         },
     }
 
 
 def report_rows(figures: dict) -> list[tuple[str, str, object]]:
-    """The report as (section, key, value) rows, for CSV and for the tables."""
+    """The report as (section, key, value) rows, for the CSV and XLSX downloads."""
     rows: list[tuple[str, str, object]] = [
         ("period", "from", figures["date_from"].isoformat()),
         ("period", "to", figures["date_to"].isoformat()),
@@ -1199,14 +1212,14 @@ def report_rows(figures: dict) -> list[tuple[str, str, object]]:
         (
             "cases",
             "integration_rate",
-            "" if figures["integration_rate"] is None else f"{figures['integration_rate']:.3f}",
+            "" if figures["integration_rate"] is None else round(figures["integration_rate"], 3),
         ),
     ]
     rows += [("closures_by_outcome", k, v) for k, v in figures["by_outcome"].items()]
     rows += [("esf_exit_status", k, v) for k, v in figures["by_esf_exit"].items()]
     rows += [("esf_entry_employment", k, v) for k, v in figures["entries_by_employment"].items()]
     rows += [("esf_entry", "receives_sgb2", figures["entries_sgb2"])]
-    rows += [("hours_by_service_area", k, f"{v / 60:.2f}") for k, v in figures["minutes_by_area"].items()]
+    rows += [("hours_by_service_area", k, round(v / 60, 2)) for k, v in figures["minutes_by_area"].items()]
     return rows
 
 
@@ -1214,7 +1227,7 @@ def report_rows(figures: dict) -> list[tuple[str, str, object]]:
 
 
 def export_client(client: Client, actor: Actor) -> dict:
-    """Everything stored about one client (GDPR Art. 15/20), as plain JSON-ready data. The export is audited."""
+    """Everything stored about one client (GDPR Art. 15/20) as JSON-ready data; the export is audited."""
 
     def plain(row, *fields):
         values = {f: getattr(row, f) for f in fields}
@@ -1280,12 +1293,9 @@ def export_client(client: Client, actor: Actor) -> dict:
                     for n in needs_of(case)
                 ],
                 "goals": [
-                    plain(g, "title", "measure", "responsible", "due_on", "review_on", "status")
-                    for g in goals_of(case)
+                    plain(g, "title", "measure", "responsible", "due_on", "review_on", "status") for g in goals_of(case)
                 ],
-                "referrals": [
-                    plain(r, "partner_id", "referred_on", "reason", "status") for r in referrals_of(case)
-                ],
+                "referrals": [plain(r, "partner_id", "referred_on", "reason", "status") for r in referrals_of(case)],
                 "services": [
                     {
                         "on": e.on.isoformat(),
@@ -1306,10 +1316,10 @@ ANONYMOUS = "–"
 
 
 def anonymise_client(client: Client, actor: Actor) -> None:
-    """Erasure by anonymisation: names, contact, notes and free texts go; dates, minutes, areas and outcomes stay
-    (they back invoices already sent). A record under dispute is restricted and refused (409)."""
+    """Erasure by anonymisation: names, contact, notes and free texts go; dates, minutes, areas and outcomes
+    stay (they back invoices already sent). A record under dispute is restricted and refused (409)."""
     if client.restricted:
-        raise Conflict("The client's record is restricted (under dispute); it cannot be erased now.")
+        raise Conflict(_l("The client's record is restricted (under dispute); it cannot be erased now."))
     if client.anonymised_at is not None:
         return
     client.first_name, client.last_name = ANONYMOUS, ANONYMOUS
@@ -1346,6 +1356,28 @@ def case_settings() -> CaseSettings:
         settings = CaseSettings()
         db.session.add(settings)
         db.session.flush()
+    return settings
+
+
+def set_retention_years(years, actor: Actor) -> CaseSettings:
+    """How many years after closing a client's data is kept before the retention rule anonymises it."""
+    errors = _Errors()
+    try:
+        value = int(years)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not 1 <= value <= 30:
+        errors.add("retention_years", _l("Between 1 and 30 years."))
+    errors.raise_if_any(_l("Invalid settings."))
+    settings = case_settings()
+    if settings.retention_years != value:
+        audit.record(
+            actor,
+            "case_settings.update",
+            settings,
+            diff={"retention_years": [settings.retention_years, value]},
+        )
+        settings.retention_years = value
     return settings
 
 

@@ -1,11 +1,13 @@
 """Pages of cases/: clients and consents, the case list and case file, my caseload, reports for funders.
 
-Views only translate between forms and services; every rule lives in cases.services. A form that fails is shown
-again on its own page with the messages next to the fields (one question per page, GOV.UK style).
+Views only translate between forms and services; every rule lives in cases.services. A form that fails
+is shown again on its own page with the messages next to the fields (one question per page, GOV.UK style).
 """
+
 import csv
 import io
 import json
+import re
 from datetime import date
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -27,6 +29,7 @@ nav_item("cases.caseload", "My caseload", "cases.write", 10)
 nav_item("cases.cases", "Cases", "cases.read", 12)
 nav_item("cases.clients", "Clients", "cases.read", 14)
 nav_item("cases.reports", "Reports", "cases.reports", 40)
+nav_item("cases.case_settings", "Service areas", "service_areas.write", 88)
 
 PAGE_SIZE = 25
 
@@ -38,14 +41,39 @@ def case_label(labels: str, key):
     return table.get(key, key) if key is not None else "–"
 
 
+_EVENT_KEYS = {
+    **F.PHASE_LABELS,
+    **F.OUTCOME_LABELS,
+    **F.PRIORITY_LABELS,
+    **F.GOAL_STATUS_LABELS,
+    **F.REFERRAL_STATUS_LABELS,
+}
+_KEYED_EVENTS = {"status", "closed", "reopened", "goal_status", "referral_status", "need"}
+
+
+@bp.app_template_global()
+def event_detail(event) -> str:
+    """A timeline line's detail with stored keys (phases, statuses, priorities) shown as translated labels."""
+    if event.kind not in _KEYED_EVENTS:
+        return event.detail
+    head, sep, tail = event.detail.rpartition(": ") if event.kind == "goal_status" else ("", "", event.detail)
+    tail = re.sub(r"[a-z_]+", lambda m: str(_EVENT_KEYS.get(m.group(0), m.group(0))), tail)
+    return head + sep + tail
+
+
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+    # bounded: an absurd page number is an empty page, not a database overflow
+    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
 
 
 def _paginate(query, order_by):
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = _page()
-    rows = db.session.scalars(query.order_by(*order_by).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
+    rows = (
+        db.session.scalars(query.order_by(*order_by).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+        .unique()
+        .all()
+    )
     return rows, page, max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total
 
 
@@ -75,7 +103,10 @@ def _partner_choices(blank=None):
 
 
 def _agency_choices(blank):
-    return [("", blank), *[(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]]
+    return [
+        ("", blank),
+        *[(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))],
+    ]
 
 
 def _manager_choices():
@@ -89,14 +120,27 @@ def _manager_choices():
 @requires("cases.read")
 def clients():
     q = request.args.get("q", "")
-    rows, page, pages, total = _paginate(services.client_query(q), [Client.last_name, Client.first_name, Client.id])
+    rows, page, pages, total = _paginate(
+        services.client_query(q), [Client.last_name, Client.first_name, Client.id]
+    )
     return render_template("cases/clients.html", clients=rows, page=page, pages=pages, total=total, q=q)
 
 
 def _client_data(form: F.ClientForm) -> dict:
-    data = {name: form[name].data for name in ("first_name", "last_name", "birth_year", "phone", "email",
-                                               "receives_sgb2", "employment_status", "education_level",
-                                               "confidential_note")}
+    data = {
+        name: form[name].data
+        for name in (
+            "first_name",
+            "last_name",
+            "birth_year",
+            "phone",
+            "email",
+            "receives_sgb2",
+            "employment_status",
+            "education_level",
+            "confidential_note",
+        )
+    }
     years = [part.strip() for part in (form.children.data or "").split(",") if part.strip()]
     data["children"] = [{"birth_year": year} for year in years]
     return data
@@ -106,8 +150,9 @@ def _client_data(form: F.ClientForm) -> dict:
 @requires("cases.write")
 def new_client():
     form = F.ClientForm()
-    if form.validate_on_submit() and (client := _run(form, lambda: services.create_client(_client_data(form),
-                                                                                          current_actor()))):
+    if form.validate_on_submit() and (
+        client := _run(form, lambda: services.create_client(_client_data(form), current_actor()))
+    ):
         flash(_("Client %(pseudonym)s created.", pseudonym=client.pseudonym), "success")
         return redirect(url_for("cases.client", client_id=client.id))
     return _form_page(form, _("New client"), url_for("cases.clients"))
@@ -118,35 +163,68 @@ def new_client():
 def client(client_id: int):
     row = services.get_client(client_id)
     actor = current_actor()
-    client_cases = db.session.scalars(services.case_query(actor).where(Case.client_id == row.id)
-                                      .order_by(Case.opened_on.desc())).unique().all()
+    client_cases = (
+        db.session.scalars(
+            services.case_query(actor).where(Case.client_id == row.id).order_by(Case.opened_on.desc())
+        )
+        .unique()
+        .all()
+    )
     agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
     partners = {p.id: p.name for p in db.session.scalars(select(Partner))}
-    return render_template("cases/client.html", client=row, cases=client_cases, consents=services.consents_of(row),
-                           agencies=agencies, partners=partners, today=services.today(),
-                           show_note=services.may_see_client_note(row, actor))
+    return render_template(
+        "cases/client.html",
+        client=row,
+        cases=client_cases,
+        consents=services.consents_of(row),
+        agencies=agencies,
+        partners=partners,
+        today=services.today(),
+        show_note=services.may_see_client_note(row, actor),
+    )
 
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @requires("cases.write")
 def edit_client(client_id: int):
     row = services.get_client(client_id)
-    form = F.ClientForm(obj=row)
-    if request.method == "GET":
-        form.children.data = ", ".join(str(c.birth_year) for c in row.children)
-        form.employment_status.data = row.employment_status or ""
-        form.education_level.data = row.education_level or ""
+    current = {
+        name: getattr(row, name)
+        for name in (
+            "first_name",
+            "last_name",
+            "birth_year",
+            "phone",
+            "email",
+            "receives_sgb2",
+            "confidential_note",
+        )
+    }
+    form = F.ClientForm(
+        data={
+            **current,
+            "employment_status": row.employment_status or "",
+            "education_level": row.education_level or "",
+            "children": ", ".join(str(c.birth_year) for c in row.children),
+        }
+    )
     show_note = services.may_see_client_note(row, current_actor())
     if not show_note:
         del form.confidential_note
     if form.validate_on_submit():
-        data = _client_data(form) if show_note else {k: v for k, v in _client_data(form).items()
-                                                     if k != "confidential_note"}
+        data = (
+            _client_data(form)
+            if show_note
+            else {k: v for k, v in _client_data(form).items() if k != "confidential_note"}
+        )
         if _run(form, lambda: services.update_client(row, data, current_actor())):
             flash(_("Saved."), "success")
             return redirect(url_for("cases.client", client_id=row.id))
-    return _form_page(form, _("Edit client %(pseudonym)s", pseudonym=row.pseudonym),
-                      url_for("cases.client", client_id=row.id))
+    return _form_page(
+        form,
+        _("Edit client %(pseudonym)s", pseudonym=row.pseudonym),
+        url_for("cases.client", client_id=row.id),
+    )
 
 
 @bp.route("/clients/<int:client_id>/consents/new", methods=["GET", "POST"])
@@ -154,18 +232,28 @@ def edit_client(client_id: int):
 def new_consent(client_id: int):
     row = services.get_client(client_id)
     form = F.ConsentForm()
-    form.recipient.choices = [("", _("– choose –")),
-                              *[(f"agency:{k}", v) for k, v in _agency_choices("")[1:]],
-                              *[(f"partner:{k}", v) for k, v in _partner_choices()]]
+    form.recipient.choices = [
+        ("", _("– choose –")),
+        *[(f"agency:{k}", v) for k, v in _agency_choices("")[1:]],
+        *[(f"partner:{k}", v) for k, v in _partner_choices()],
+    ]
     if form.validate_on_submit():
         kind, _sep, rid = form.recipient.data.partition(":")
-        data = {f"{kind}_id": rid, "purposes": form.purposes.data, "data_items": form.data_items.data,
-                "given_on": form.given_on.data, "expires_on": form.expires_on.data}
+        data = {
+            f"{kind}_id": rid,
+            "purposes": form.purposes.data,
+            "data_items": form.data_items.data,
+            "given_on": form.given_on.data,
+            "expires_on": form.expires_on.data,
+        }
         if _run(form, lambda: services.create_consent(row, data, current_actor())):
             flash(_("Consent recorded."), "success")
             return redirect(url_for("cases.client", client_id=row.id))
-    return _form_page(form, _("Record consent for %(pseudonym)s", pseudonym=row.pseudonym),
-                      url_for("cases.client", client_id=row.id))
+    return _form_page(
+        form,
+        _("Record consent for %(pseudonym)s", pseudonym=row.pseudonym),
+        url_for("cases.client", client_id=row.id),
+    )
 
 
 def _consent_step(client_id: int, consent_id: int, step):
@@ -178,7 +266,7 @@ def _consent_step(client_id: int, consent_id: int, step):
         step(consent, form.on.data, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
     else:
         db.session.commit()
         flash(_("Saved."), "success")
@@ -205,8 +293,11 @@ def export_client(client_id: int):
     data = services.export_client(row, current_actor())
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{row.pseudonym}.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{row.pseudonym}.json"'},
+    )
 
 
 @bp.post("/clients/<int:client_id>/anonymise")
@@ -217,7 +308,7 @@ def anonymise_client(client_id: int):
         services.anonymise_client(row, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
     else:
         db.session.commit()
         flash(_("The client's data has been anonymised."), "success")
@@ -240,33 +331,56 @@ def restrict_client(client_id: int):
 @bp.get("/cases/")
 @requires("cases.read")
 def cases():
-    args = {"status": request.args.get("status", ""), "case_manager_id": request.args.get("case_manager_id", type=int),
-            "service_area": request.args.get("service_area", ""), "q": request.args.get("q", "")}
+    args = {
+        "status": request.args.get("status", ""),
+        "case_manager_id": request.args.get("case_manager_id", type=int),
+        "service_area": request.args.get("service_area", ""),
+        "q": request.args.get("q", ""),
+    }
     if args["status"] not in ("", "open", *F.PHASE_LABELS):
         args["status"] = ""
     query = services.search_cases(current_actor(), **args)
     rows, page, pages, total = _paginate(query, [Case.opened_on.desc(), Case.id.desc()])
     managers = dict(services.case_managers())
-    return render_template("cases/cases.html", cases=rows, page=page, pages=pages, total=total, filters=args,
-                           managers=managers, areas=_area_choices(), phases=F.PHASE_LABELS,
-                           filter_args={k: v for k, v in args.items() if v})
+    return render_template(
+        "cases/cases.html",
+        cases=rows,
+        page=page,
+        pages=pages,
+        total=total,
+        filters=args,
+        managers=managers,
+        areas=_area_choices(),
+        phases=F.PHASE_LABELS,
+        filter_args={k: v for k, v in args.items() if v},
+    )
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @requires("cases.write")
 def new_case():
     form = F.CaseForm()
-    form.client_id.choices = [("", _("– choose –")), *[
-        (str(c.id), f"{c.pseudonym} · {c.name}") for c in db.session.scalars(
-            select(Client).where(Client.anonymised_at.is_(None)).order_by(Client.last_name, Client.first_name))]]
+    form.client_id.choices = [
+        ("", _("– choose –")),
+        *[
+            (str(c.id), f"{c.pseudonym} · {c.name}")
+            for c in db.session.scalars(
+                select(Client)
+                .where(Client.anonymised_at.is_(None))
+                .order_by(Client.last_name, Client.first_name)
+            )
+        ],
+    ]
     form.case_manager_id.choices = _manager_choices()
     if request.method == "GET":
         form.client_id.data = request.args.get("client_id", "")
         form.case_manager_id.data = str(current_actor().user_id)
         form.opened_on.data = services.today()
     if form.validate_on_submit():
-        data = {name: form[name].data for name in ("client_id", "case_manager_id", "opened_on", "next_review_on",
-                                                   "confidential_note")}
+        data = {
+            name: form[name].data
+            for name in ("client_id", "case_manager_id", "opened_on", "next_review_on", "confidential_note")
+        }
         if case := _run(form, lambda: services.create_case(data, current_actor())):
             flash(_("Case opened."), "success")
             if services.sees_all_cases(current_actor()) or case.case_manager_id == current_actor().user_id:
@@ -282,18 +396,31 @@ def case(case_id: int):
     actor = current_actor()
     row = services.read_case_file(case_id, actor)
     db.session.commit()
-    entries = db.session.scalars(services.entries_of(row).order_by(ServiceEntry.on.desc(), ServiceEntry.id.desc())
-                                 ).all()
+    entries = db.session.scalars(
+        services.entries_of(row).order_by(ServiceEntry.on.desc(), ServiceEntry.id.desc())
+    ).all()
     agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
     partners = {p.id: p.name for p in db.session.scalars(select(Partner))}
     return render_template(
-        "cases/case.html", case=row, client=row.client, needs=services.needs_of(row), goals=services.goals_of(row),
-        referrals=services.referrals_of(row), entries=entries, events=services.timeline(row),
-        versions=services.plan_versions(row), agencies=agencies, partners=partners,
-        managers=dict(services.case_managers()), show_note=services.may_see_case_note(row, actor),
-        goal_steps=services.GOAL_TRANSITIONS, referral_steps=services.REFERRAL_TRANSITIONS,
-        total_minutes=sum(e.minutes for e in entries), transition_form=F.TransitionForm(),
-        can_write=row.status != "closed")
+        "cases/case.html",
+        case=row,
+        client=row.client,
+        needs=services.needs_of(row),
+        goals=services.goals_of(row),
+        referrals=services.referrals_of(row),
+        entries=entries,
+        events=services.timeline(row),
+        versions=services.plan_versions(row),
+        agencies=agencies,
+        partners=partners,
+        managers=dict(services.case_managers()),
+        show_note=services.may_see_case_note(row, actor),
+        goal_steps=services.GOAL_TRANSITIONS,
+        referral_steps=services.REFERRAL_TRANSITIONS,
+        total_minutes=sum(e.minutes for e in entries),
+        transition_form=F.TransitionForm(),
+        can_write=row.status != "closed",
+    )
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
@@ -301,43 +428,63 @@ def case(case_id: int):
 def edit_case(case_id: int):
     actor = current_actor()
     row = services.get_case(case_id, actor)
-    form = F.CaseEditForm(obj=row)
+    form = F.CaseEditForm(
+        data={
+            "case_manager_id": str(row.case_manager_id or ""),
+            "next_review_on": row.next_review_on,
+            "confidential_note": row.confidential_note,
+        }
+    )
     form.case_manager_id.choices = _manager_choices()
-    if request.method == "GET":
-        form.case_manager_id.data = str(row.case_manager_id or "")
     if not services.may_see_case_note(row, actor):
         del form.confidential_note
     if form.validate_on_submit():
-        data = {name: form[name].data for name in ("case_manager_id", "next_review_on", "confidential_note")
-                if name in form}
+        data = {
+            name: form[name].data
+            for name in ("case_manager_id", "next_review_on", "confidential_note")
+            if name in form
+        }
         if _run(form, lambda: services.update_case(row, data, actor)):
             flash(_("Saved."), "success")
             if services.sees_all_cases(actor) or row.case_manager_id == actor.user_id:
                 return redirect(url_for("cases.case", case_id=row.id))
             return redirect(url_for("cases.cases"))
-    return _form_page(form, _("Edit case %(pseudonym)s", pseudonym=row.client.pseudonym),
-                      url_for("cases.case", case_id=row.id))
+    return _form_page(
+        form,
+        _("Edit case %(pseudonym)s", pseudonym=row.client.pseudonym),
+        url_for("cases.case", case_id=row.id),
+    )
 
 
 @bp.route("/cases/<int:case_id>/phase", methods=["GET", "POST"])
 @requires("cases.write")
 def case_phase(case_id: int):
     row = services.get_case(case_id, current_actor())
-    form = F.PhaseForm(obj=row)
-    if request.method == "GET":
-        form.outcome.data = row.outcome or ""
-        form.esf_exit_status.data = row.esf_exit_status or ""
+    form = F.PhaseForm(
+        data={
+            "status": row.status,
+            "outcome": row.outcome or "",
+            "esf_exit_status": row.esf_exit_status or "",
+            "closed_on": row.closed_on,
+        }
+    )
     if form.validate_on_submit():
         data = {"status": form.status.data}
         if form.status.data == "closed":
-            data.update(outcome=form.outcome.data or None, esf_exit_status=form.esf_exit_status.data or None,
-                        closed_on=form.closed_on.data)
+            data.update(
+                outcome=form.outcome.data or None,
+                esf_exit_status=form.esf_exit_status.data or None,
+                closed_on=form.closed_on.data,
+            )
         if _run(form, lambda: services.update_case(row, data, current_actor())):
             flash(_("Phase: %(phase)s.", phase=F.PHASE_LABELS[row.status]), "success")
             return redirect(url_for("cases.case", case_id=row.id))
-    return _form_page(form, _("Change the phase of case %(pseudonym)s", pseudonym=row.client.pseudonym),
-                      url_for("cases.case", case_id=row.id),
-                      hint=_("A case moves one phase forward at a time; closing needs an outcome."))
+    return _form_page(
+        form,
+        _("Change the phase of case %(pseudonym)s", pseudonym=row.client.pseudonym),
+        url_for("cases.case", case_id=row.id),
+        hint=_("A case moves one phase forward at a time; closing needs an outcome."),
+    )
 
 
 @bp.route("/cases/<int:case_id>/needs/new", methods=["GET", "POST"])
@@ -348,7 +495,9 @@ def new_need(case_id: int):
     form.service_area.choices = _area_choices()
     form.agency_id.choices = _agency_choices(_("– as set for the service area –"))
     if form.validate_on_submit():
-        data = {name: form[name].data for name in ("service_area", "priority", "agency_id", "baseline", "note")}
+        data = {
+            name: form[name].data for name in ("service_area", "priority", "agency_id", "baseline", "note")
+        }
         if _run(form, lambda: services.add_need(row, data, current_actor())):
             flash(_("Need recorded."), "success")
             return redirect(url_for("cases.case", case_id=row.id, _anchor="needs"))
@@ -362,8 +511,10 @@ def new_goal(case_id: int):
     form = F.GoalForm()
     form.partner_id.choices = _partner_choices(_("– none –"))
     if form.validate_on_submit():
-        data = {name: form[name].data for name in ("title", "measure", "responsible", "partner_id", "due_on",
-                                                   "review_on")}
+        data = {
+            name: form[name].data
+            for name in ("title", "measure", "responsible", "partner_id", "due_on", "review_on")
+        }
         if _run(form, lambda: services.add_goal(row, data, current_actor())):
             flash(_("Goal added to the support plan."), "success")
             return redirect(url_for("cases.case", case_id=row.id, _anchor="plan"))
@@ -380,7 +531,7 @@ def _step(case_id: int, do):
         do(row, form.to.data)
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
     else:
         db.session.commit()
         flash(_("Saved."), "success")
@@ -390,8 +541,12 @@ def _step(case_id: int, do):
 @bp.post("/cases/<int:case_id>/goals/<int:goal_id>/status")
 @requires("cases.write")
 def goal_status(case_id: int, goal_id: int):
-    return _step(case_id, lambda row, to: services.update_goal(row, services.get_goal(row, goal_id), {"status": to},
-                                                                current_actor()))
+    return _step(
+        case_id,
+        lambda row, to: services.update_goal(
+            row, services.get_goal(row, goal_id), {"status": to}, current_actor()
+        ),
+    )
 
 
 @bp.post("/cases/<int:case_id>/plan/approve")
@@ -417,8 +572,12 @@ def new_referral(case_id: int):
 @bp.post("/cases/<int:case_id>/referrals/<int:referral_id>/status")
 @requires("cases.write")
 def referral_status(case_id: int, referral_id: int):
-    return _step(case_id, lambda row, to: services.move_referral(row, services.get_referral(row, referral_id), to,
-                                                                  current_actor()))
+    return _step(
+        case_id,
+        lambda row, to: services.move_referral(
+            row, services.get_referral(row, referral_id), to, current_actor()
+        ),
+    )
 
 
 def _entry_data(form: F.ServiceEntryForm) -> dict:
@@ -427,8 +586,13 @@ def _entry_data(form: F.ServiceEntryForm) -> dict:
 
 def _warn_funding(warning: bool) -> None:
     if warning:
-        flash(_("No funding approval covers this date and service area. The entry is saved; please check the "
-                "enrolment."), "warning")
+        flash(
+            _(
+                "No funding approval covers this date and service area. The entry is saved; please check the "
+                "enrolment."
+            ),
+            "warning",
+        )
 
 
 @bp.route("/cases/<int:case_id>/services/new", methods=["GET", "POST"])
@@ -454,12 +618,20 @@ def new_service(case_id: int):
 def edit_service(case_id: int, entry_id: int):
     row = services.get_case(case_id, current_actor())
     entry = services.get_service_entry(row, entry_id)
-    form = F.ServiceEntryForm(obj=entry)
+    form = F.ServiceEntryForm(
+        data={
+            "on": entry.on,
+            "minutes": entry.minutes,
+            "service_area": entry.service_area.code,
+            "direct": entry.direct,
+            "note": entry.note,
+        }
+    )
     form.service_area.choices = _area_choices()
-    if request.method == "GET":
-        form.service_area.data = entry.service_area.code
     if form.validate_on_submit():
-        result = _run(form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor()))
+        result = _run(
+            form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor())
+        )
         if result:
             flash(_("Saved."), "success")
             _warn_funding(result[1])
@@ -476,7 +648,7 @@ def delete_service(case_id: int, entry_id: int):
         services.delete_service_entry(row, entry, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
     else:
         db.session.commit()
         flash(_("Service entry deleted."), "success")
@@ -516,21 +688,127 @@ def reports():
     bars = None
     if figures and figures["minutes_by_area"]:
         top = max(figures["minutes_by_area"].values())
-        bars = [(name, minutes, round(100 * minutes / top)) for name, minutes in figures["minutes_by_area"].items()]
-    return render_template("cases/reports.html", form=form, figures=figures, bars=bars,
-                           csv_args={k: v for k, v in request.args.items() if v})
+        bars = [
+            (name, minutes, round(100 * minutes / top))
+            for name, minutes in figures["minutes_by_area"].items()
+        ]
+    return render_template(
+        "cases/reports.html",
+        form=form,
+        figures=figures,
+        bars=bars,
+        csv_args=_report_args(figures, form),
+    )
+
+
+def _report_args(figures, form) -> dict:
+    """The query of the download links: the period shown, and the agency if one is chosen."""
+    if figures is None:
+        return {}
+    args = {"date_from": figures["date_from"].isoformat(), "date_to": figures["date_to"].isoformat()}
+    if form.agency_id.data:
+        args["agency_id"] = form.agency_id.data
+    return args
+
+
+def _report_download(extension: str, mimetype: str, body) -> Response:
+    """A download of the report for an explicit period (the links on the report page carry it)."""
+    if not request.args.get("date_from"):
+        abort(400)
+    form, figures = _report_form()
+    if figures is None:
+        abort(400)
+    name = f"report-{g.tenant.slug}-{figures['date_from']}-{figures['date_to']}.{extension}"
+    return Response(
+        body(services.report_rows(figures)),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _csv(rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")  # German Excel opens ;-separated CSV directly
+    writer.writerow(["section", "key", "value"])
+    writer.writerows(rows)
+    return "\ufeff" + out.getvalue()
+
+
+def _xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "report"
+    sheet.append(["section", "key", "value"])
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 @bp.get("/reports.csv")
 @requires("cases.reports")
 def reports_csv():
-    form, figures = _report_form()
-    if figures is None:
-        abort(400)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["section", "key", "value"])
-    writer.writerows(services.report_rows(figures))
-    name = f"report-{g.tenant.slug}-{figures['date_from']}-{figures['date_to']}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return _report_download("csv", "text/csv", _csv)
+
+
+@bp.get("/reports.xlsx")
+@requires("cases.reports")
+def reports_xlsx():
+    return _report_download(
+        "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx
+    )
+
+
+# --- settings of case management (admins) ---
+
+
+@bp.route("/case-settings", methods=["GET", "POST"])
+@requires("service_areas.write")
+def case_settings():
+    form = F.RetentionForm(data={"retention_years": services.case_settings().retention_years})
+    if form.validate_on_submit():
+        if _run(form, lambda: services.set_retention_years(form.retention_years.data, current_actor())):
+            flash(_("Saved."), "success")
+            return redirect(url_for("cases.case_settings"))
+    agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
+    return render_template(
+        "cases/settings.html", form=form, areas=services.list_service_areas(), agencies=agencies
+    )
+
+
+@bp.route("/service-areas/new", methods=["GET", "POST"])
+@requires("service_areas.write")
+def new_service_area():
+    form = F.ServiceAreaForm()
+    form.agency_id.choices = _agency_choices(_("– none –"))
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in ("code", "name", "agency_id", "active")}
+        if _run(form, lambda: services.create_service_area(data, current_actor())):
+            flash(_("Service area created."), "success")
+            return redirect(url_for("cases.case_settings"))
+    return _form_page(form, _("New service area"), url_for("cases.case_settings"))
+
+
+@bp.route("/service-areas/<int:area_id>/edit", methods=["GET", "POST"])
+@requires("service_areas.write")
+def edit_service_area(area_id: int):
+    area = services.get_service_area(area_id)
+    form = F.ServiceAreaForm(
+        data={
+            "code": area.code,
+            "name": area.name,
+            "agency_id": str(area.agency_id or ""),
+            "active": area.active,
+        }
+    )
+    del form.code  # the code is the stable key
+    form.agency_id.choices = _agency_choices(_("– none –"))
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in ("name", "agency_id", "active")}
+        if _run(form, lambda: services.update_service_area(area, data, current_actor())):
+            flash(_("Saved."), "success")
+            return redirect(url_for("cases.case_settings"))
+    return _form_page(form, _("Edit service area %(name)s", name=area.name), url_for("cases.case_settings"))

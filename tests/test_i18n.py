@@ -70,7 +70,8 @@ def test_tenant_navigation_is_german_after_login(client, tenant_a, login):
     response = client.get(f"/{tenant_a.slug}/", follow_redirects=True)
     assert response.status_code == 200
     html = text_of(response)
-    assert nav_labels(html) == ["Übersicht", "Sozialleistungsträger", "Mitglieder", "Änderungsprotokoll",
+    assert nav_labels(html) == ["Übersicht", "Meine Fälle", "Fälle", "Klient/innen", "Sozialleistungsträger",
+                                "Berichte", "Mitglieder", "Änderungsprotokoll", "Leistungsbereiche",
                                 "Einstellungen"]
     assert "(Inhaber/in)" in html
     assert ">Abmelden</button>" in html
@@ -86,7 +87,7 @@ def test_member_navigation_follows_the_session_language(client, tenant_a, login)
     """Does a logged-in member who chooses English get English navigation, and only the entries of the role?"""
     login(client, tenant_a, "viewer")
     html = text_of(client.get(f"/{tenant_a.slug}/?lang=en", follow_redirects=True))
-    assert nav_labels(html) == ["Overview", "Funding agencies"]
+    assert nav_labels(html) == ["Overview", "Cases", "Clients", "Funding agencies", "Reports"]
     assert "(Viewer)" in html
     html = text_of(client.get(f"/{tenant_a.slug}/agencies/"))
     assert "<h1>Funding agencies</h1>" in html

@@ -1,7 +1,8 @@
-"""Cases through /api/v1/cases: the phases, closing and reopening, who sees which case, filters, the audit trail."""
-from sqlalchemy import select
+# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
+"""Cases through /api/v1/cases: phases, closing and reopening, who sees which case, filters, audit trail."""
 
-from tests.cases.conftest import advance
+from factories_cases import advance, api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
+from sqlalchemy import select
 
 
 def test_phases_one_step_at_a_time(tenant_a, client, api_token, make_case):
@@ -20,8 +21,11 @@ def test_phases_one_step_at_a_time(tenant_a, client, api_token, make_case):
 def test_new_case_starts_in_intake(tenant_a, client, api_token, make_client, user_id):
     """Can a case be created directly in the active phase? (No: 409.)"""
     c = make_client(tenant_a)
-    r = client.post("/api/v1/cases", json={"client_id": c["id"], "status": "active"},
-                    headers=api_token(tenant_a, "case_manager"))
+    r = client.post(
+        "/api/v1/cases",
+        json={"client_id": c["id"], "status": "active"},
+        headers=api_token(tenant_a, "case_manager"),
+    )
     assert r.status_code == 409
 
 
@@ -42,10 +46,22 @@ def test_close_requires_outcome_then_reopen(tenant_a, client, api_token, make_ca
     r = client.patch(url, json={"status": "closed"}, headers=h)
     assert r.status_code == 409
     assert "outcome" in r.json["errors"]
-    r = client.patch(url, json={"status": "closed", "outcome": "dropped_out", "closed_on": "2026-02-01",
-                                "esf_exit_status": "inactive"}, headers=h)
+    r = client.patch(
+        url,
+        json={
+            "status": "closed",
+            "outcome": "dropped_out",
+            "closed_on": "2026-02-01",
+            "esf_exit_status": "inactive",
+        },
+        headers=h,
+    )
     assert r.status_code == 200, r.json
-    assert (r.json["status"], r.json["outcome"], r.json["closed_on"]) == ("closed", "dropped_out", "2026-02-01")
+    assert (r.json["status"], r.json["outcome"], r.json["closed_on"]) == (
+        "closed",
+        "dropped_out",
+        "2026-02-01",
+    )
     r = client.patch(url, json={"status": "assessment"}, headers=h)
     assert r.status_code == 200
     assert r.json["outcome"] is None and r.json["closed_on"] is None
@@ -55,15 +71,23 @@ def test_bad_case_input(tenant_a, tenant_b, client, api_token, make_case, make_c
     """Are an unknown outcome, a foreign client, a non-member manager and closing before opening refused?"""
     h = api_token(tenant_a, "case_manager")
     foreign = make_client(tenant_b)
-    r = client.post("/api/v1/cases", json={"client_id": foreign["id"], "case_manager_id": user_id(tenant_b, "case_manager")},
-                    headers=h)
+    r = client.post(
+        "/api/v1/cases",
+        json={"client_id": foreign["id"], "case_manager_id": user_id(tenant_b, "case_manager")},
+        headers=h,
+    )
     assert r.status_code == 422
     assert set(r.json["errors"]) == {"client_id", "case_manager_id"}
     case = make_case(tenant_a)
-    r = client.patch(f"/api/v1/cases/{case['id']}", json={"status": "closed", "outcome": "lottery"}, headers=h)
+    r = client.patch(
+        f"/api/v1/cases/{case['id']}", json={"status": "closed", "outcome": "lottery"}, headers=h
+    )
     assert r.status_code == 422 and "outcome" in r.json["errors"]
-    r = client.patch(f"/api/v1/cases/{case['id']}", json={"status": "closed", "outcome": "other",
-                                                         "closed_on": "2025-01-01"}, headers=h)
+    r = client.patch(
+        f"/api/v1/cases/{case['id']}",
+        json={"status": "closed", "outcome": "other", "closed_on": "2025-01-01"},
+        headers=h,
+    )
     assert r.status_code == 422 and "closed_on" in r.json["errors"]
     r = client.patch(f"/api/v1/cases/{case['id']}", json={"outcome": "other"}, headers=h)
     assert r.status_code == 409
@@ -100,8 +124,12 @@ def test_other_tenant_case_is_404(tenant_a, tenant_b, client, api_token, make_ca
     case = make_case(tenant_a)
     h = api_token(tenant_b, "owner")
     assert client.get(f"/api/v1/cases/{case['id']}", headers=h).status_code == 404
-    assert client.post(f"/api/v1/cases/{case['id']}/needs", json={"service_area": "childcare"},
-                       headers=h).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/cases/{case['id']}/needs", json={"service_area": "childcare"}, headers=h
+        ).status_code
+        == 404
+    )
 
 
 def test_reading_a_case_is_audited(tenant_a, client, api_token, make_case, app):
@@ -114,18 +142,22 @@ def test_reading_a_case_is_audited(tenant_a, client, api_token, make_case, app):
     client.get(f"/api/v1/cases/{case['id']}", headers=h)
     client.get(f"/api/v1/cases/{case['id']}", headers=h)
     with app.app_context(), tenant_a.context():
-        reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "case.read",
-                                                            AuditEvent.object_id == case["id"])).all()
+        reads = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "case.read", AuditEvent.object_id == case["id"])
+        ).all()
     assert len(reads) == 2
     assert reads[0].actor_label == tenant_a.users["admin"]
 
 
 def test_confidential_case_note(tenant_a, client, api_token, make_case):
-    """Does the viewer get the case's confidential note? (No: null.) The assigned case manager and admin do."""
+    """Does the viewer get the case's confidential note? (No: null; the assigned manager and admin do.)"""
     case = make_case(tenant_a, confidential_note="Trennung, Umgangsstreit")
     url = f"/api/v1/cases/{case['id']}"
     assert client.get(url, headers=api_token(tenant_a, "viewer")).json["confidential_note"] is None
-    assert client.get(url, headers=api_token(tenant_a, "admin")).json["confidential_note"] == "Trennung, Umgangsstreit"
+    assert (
+        client.get(url, headers=api_token(tenant_a, "admin")).json["confidential_note"]
+        == "Trennung, Umgangsstreit"
+    )
     assert client.get(url, headers=api_token(tenant_a, "case_manager")).json["confidential_note"]
 
 
@@ -150,10 +182,18 @@ def test_case_filters_and_pagination(tenant_a, client, api_token, make_case):
 def test_openapi_documents_case_paths(client):
     """Are the case-management paths in /api/v1/openapi.json, with case_manager_id documented as a user id?"""
     spec = client.get("/api/v1/openapi.json").json
-    for path in ("/api/v1/service-areas", "/api/v1/clients", "/api/v1/clients/{client_id}",
-                 "/api/v1/clients/{client_id}/consents", "/api/v1/clients/{client_id}/consents/{consent_id}/withdraw",
-                 "/api/v1/cases", "/api/v1/cases/{case_id}", "/api/v1/cases/{case_id}/needs",
-                 "/api/v1/cases/{case_id}/goals", "/api/v1/cases/{case_id}/services"):
+    for path in (
+        "/api/v1/service-areas",
+        "/api/v1/clients",
+        "/api/v1/clients/{client_id}",
+        "/api/v1/clients/{client_id}/consents",
+        "/api/v1/clients/{client_id}/consents/{consent_id}/withdraw",
+        "/api/v1/cases",
+        "/api/v1/cases/{case_id}",
+        "/api/v1/cases/{case_id}/needs",
+        "/api/v1/cases/{case_id}/goals",
+        "/api/v1/cases/{case_id}/services",
+    ):
         assert path in spec["paths"], path
     props = spec["components"]["schemas"]["Case"]["properties"]
     assert "user id" in props["case_manager_id"]["description"]

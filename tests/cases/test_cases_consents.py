@@ -1,7 +1,10 @@
+# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """Consent (release from confidentiality) per receiving agency: its states and the question `may_share`."""
+
 from datetime import date, timedelta
 
 import pytest
+from factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 from core.audit import Actor
 
@@ -10,14 +13,22 @@ ACTOR = Actor.system("test")
 
 @pytest.fixture
 def agency_id(client, api_token, tenant_a):
-    r = client.post("/api/v1/agencies", json={"name": "Jobcenter Alpha", "kind": "jobcenter"},
-                    headers=api_token(tenant_a, "admin"))
+    r = client.post(
+        "/api/v1/agencies",
+        json={"name": "Jobcenter Alpha", "kind": "jobcenter"},
+        headers=api_token(tenant_a, "admin"),
+    )
     return r.json["id"]
 
 
 def _consent(client, headers, client_id, agency_id, **fields):
-    body = {"agency_id": agency_id, "purposes": "Abstimmung der Eingliederung", "data_items": ["needs", "progress"],
-            "given_on": "2026-02-01", **fields}
+    body = {
+        "agency_id": agency_id,
+        "purposes": "Abstimmung der Eingliederung",
+        "data_items": ["needs", "progress"],
+        "given_on": "2026-02-01",
+        **fields,
+    }
     return client.post(f"/api/v1/clients/{client_id}/consents", json=body, headers=headers)
 
 
@@ -61,7 +72,9 @@ def test_reissue_keeps_history(tenant_a, client, api_token, make_client, agency_
     c = make_client(tenant_a)
     h = api_token(tenant_a, "case_manager")
     old = _consent(client, h, c["id"], agency_id).json
-    client.post(f"/api/v1/clients/{c['id']}/consents/{old['id']}/withdraw", json={"on": "2026-03-01"}, headers=h)
+    client.post(
+        f"/api/v1/clients/{c['id']}/consents/{old['id']}/withdraw", json={"on": "2026-03-01"}, headers=h
+    )
     new = _consent(client, h, c["id"], agency_id, given_on="2026-03-02", replaces_id=old["id"]).json
     items = client.get(f"/api/v1/clients/{c['id']}/consents", headers=h).json["items"]
     assert {(i["id"], i["status"]) for i in items} == {(old["id"], "withdrawn"), (new["id"], "given")}
@@ -69,8 +82,11 @@ def test_reissue_keeps_history(tenant_a, client, api_token, make_client, agency_
 
 
 def test_foreign_agency_and_bad_input_are_field_errors(tenant_a, tenant_b, client, api_token, make_client):
-    """Are an agency of another alliance, an unknown data item and expiry before giving refused per field (422)?"""
-    foreign = client.post("/api/v1/agencies", json={"name": "Jobcenter Beta"}, headers=api_token(tenant_b, "admin"))
+    """Are an agency of another alliance, an unknown data item and expiry before giving refused per field
+    (422)?"""
+    foreign = client.post(
+        "/api/v1/agencies", json={"name": "Jobcenter Beta"}, headers=api_token(tenant_b, "admin")
+    )
     c = make_client(tenant_a)
     h = api_token(tenant_a, "case_manager")
     r = _consent(client, h, c["id"], foreign.json["id"], expires_on="2026-01-01")
@@ -89,7 +105,7 @@ def test_future_given_on_refused(tenant_a, client, api_token, make_client, agenc
 
 
 def test_may_share(app, tenant_a, make_client, agency_id):
-    """Does may_share answer yes only for the named agency and item, between giving and withdrawal or expiry?"""
+    """Does may_share say yes only for the named agency and item, between giving and withdrawal/expiry?"""
     from cases import services
     from contracts.models import Agency
     from contracts.services import create_agency
@@ -99,9 +115,17 @@ def test_may_share(app, tenant_a, make_client, agency_id):
         client_row = services.get_client(c["id"])
         jobcenter = services.db.session.get(Agency, agency_id)
         other = create_agency({"name": "Jugendamt"}, ACTOR)
-        consent = services.create_consent(client_row, {
-            "agency_id": agency_id, "purposes": "Eingliederung", "data_items": ["needs"],
-            "given_on": date(2026, 2, 1), "expires_on": date(2026, 12, 31)}, ACTOR)
+        consent = services.create_consent(
+            client_row,
+            {
+                "agency_id": agency_id,
+                "purposes": "Eingliederung",
+                "data_items": ["needs"],
+                "given_on": date(2026, 2, 1),
+                "expires_on": date(2026, 12, 31),
+            },
+            ACTOR,
+        )
         assert services.may_share(client_row, "needs", jobcenter, date(2026, 2, 1))
         assert not services.may_share(client_row, "needs", jobcenter, date(2026, 1, 31))  # before giving
         assert not services.may_share(client_row, "progress", jobcenter, date(2026, 3, 1))  # item not named
@@ -110,7 +134,8 @@ def test_may_share(app, tenant_a, make_client, agency_id):
         services.withdraw_consent(consent, date(2026, 6, 1), ACTOR)
         assert services.may_share(client_row, "needs", jobcenter, date(2026, 5, 31))  # still valid then
         assert not services.may_share(client_row, "needs", jobcenter, date(2026, 6, 1))  # withdrawn
-        requested = services.create_consent(client_row, {
-            "agency_id": other.id, "purposes": "Hilfeplan", "data_items": ["needs"]}, ACTOR)
+        requested = services.create_consent(
+            client_row, {"agency_id": other.id, "purposes": "Hilfeplan", "data_items": ["needs"]}, ACTOR
+        )
         assert requested.status == "requested"
         assert not services.may_share(client_row, "needs", other, date(2026, 6, 1))  # only requested

@@ -1,8 +1,11 @@
+# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """The case manager's journey in the browser (server-rendered pages), and who may see what."""
+
 import re
 from datetime import date, timedelta
 
 import pytest
+from factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 from sqlalchemy import select
 
 
@@ -12,8 +15,11 @@ def setup(tenant_a, client, api_token, app):
     from contracts.models import Partner
     from core.extensions import db
 
-    agency = client.post("/api/v1/agencies", json={"name": "Jobcenter Alpha", "kind": "jobcenter"},
-                         headers=api_token(tenant_a, "admin")).json
+    agency = client.post(
+        "/api/v1/agencies",
+        json={"name": "Jobcenter Alpha", "kind": "jobcenter"},
+        headers=api_token(tenant_a, "admin"),
+    ).json
     with app.app_context(), tenant_a.context():
         partner = Partner(name="Kita Regenbogen", kind="childcare")
         db.session.add(partner)
@@ -21,63 +27,123 @@ def setup(tenant_a, client, api_token, app):
         return {"agency_id": agency["id"], "partner_id": partner.id}
 
 
+def _errors(response) -> list:
+    """The field and summary messages of a re-shown form (for assertion messages)."""
+    html = response.get_data(as_text=True)
+    return re.findall(r'field-error" id="([^"]*)"[^>]*>([^<]*)', html) + re.findall(r"<li>([^<]*)</li>", html)
+
+
 def _id_from(location: str, kind: str) -> int:
     return int(re.search(rf"/{kind}/(\d+)", location).group(1))
 
 
 def test_whole_journey(tenant_a, client, login, no_csrf, setup, user_id, app):
-    """Can a case manager create a client with two children, record consent, open and work a case, close it with
-    an outcome, and see it on the report page?"""
+    """Can a case manager create a client with two children, record consent, open and work a case, close it
+    with an outcome, and see it on the report page?"""
     login(client, tenant_a, "case_manager")
     base = f"/{tenant_a.slug}"
-    r = client.post(f"{base}/clients/new", data={"first_name": "Maria", "last_name": "Beispiel", "birth_year": "1991",
-                                                 "children": "2016, 2020", "employment_status": "long_term_unemployed",
-                                                 "receives_sgb2": "y"})
-    assert r.status_code == 302, r.data[:2000]
+    r = client.post(
+        f"{base}/clients/new",
+        data={
+            "first_name": "Maria",
+            "last_name": "Beispiel",
+            "birth_year": "1991",
+            "children": "2016, 2020",
+            "employment_status": "long_term_unemployed",
+            "receives_sgb2": "y",
+        },
+    )
+    assert r.status_code == 302, _errors(r)
     client_id = _id_from(r.location, "clients")
     page = client.get(f"{base}/clients/{client_id}").get_data(as_text=True)
     assert "Maria Beispiel" in page and "2016, 2020" in page
 
-    r = client.post(f"{base}/clients/{client_id}/consents/new", data={
-        "recipient": f"agency:{setup['agency_id']}", "purposes": "Eingliederung in Arbeit",
-        "data_items": ["needs", "progress"], "given_on": "2026-01-10"})
+    r = client.post(
+        f"{base}/clients/{client_id}/consents/new",
+        data={
+            "recipient": f"agency:{setup['agency_id']}",
+            "purposes": "Eingliederung in Arbeit",
+            "data_items": ["needs", "progress"],
+            "given_on": "2026-01-10",
+        },
+    )
     assert r.status_code == 302, r.data[:2000]
-    client.post(f"{base}/clients/{client_id}/consents/new", data={
-        "recipient": f"partner:{setup['partner_id']}", "purposes": "Kita-Platz", "data_items": ["needs"],
-        "given_on": "2026-01-10"})
+    client.post(
+        f"{base}/clients/{client_id}/consents/new",
+        data={
+            "recipient": f"partner:{setup['partner_id']}",
+            "purposes": "Kita-Platz",
+            "data_items": ["needs"],
+            "given_on": "2026-01-10",
+        },
+    )
     assert "Jobcenter Alpha" in client.get(f"{base}/clients/{client_id}").get_data(as_text=True)
 
     me = str(user_id(tenant_a, "case_manager"))
-    r = client.post(f"{base}/cases/new", data={"client_id": str(client_id), "case_manager_id": me,
-                                               "opened_on": "2026-01-12"})
+    r = client.post(
+        f"{base}/cases/new",
+        data={"client_id": str(client_id), "case_manager_id": me, "opened_on": "2026-01-12"},
+    )
     assert r.status_code == 302, r.data[:2000]
     case_id = _id_from(r.location, "cases")
     url = f"{base}/cases/{case_id}"
 
     for phase in ("assessment", "planning", "active"):
-        assert client.post(f"{url}/phase", data={"status": phase}).status_code == 302
-    assert client.post(f"{url}/needs/new", data={"service_area": "childcare", "priority": "high",
-                                                 "agency_id": "", "note": "Kita"}).status_code == 302
-    assert client.post(f"{url}/goals/new", data={"title": "Kita-Platz sichern", "responsible": "partner",
-                                                 "partner_id": str(setup["partner_id"]),
-                                                 "due_on": "2026-03-01"}).status_code == 302
-    assert client.post(f"{url}/referrals/new", data={"partner_id": str(setup["partner_id"]),
-                                                     "reason": "Kita"}).status_code == 302
+        r = client.post(f"{url}/phase", data={"status": phase})
+        assert r.status_code == 302, _errors(r)
+    assert (
+        client.post(
+            f"{url}/needs/new",
+            data={"service_area": "childcare", "priority": "high", "agency_id": "", "note": "Kita"},
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{url}/goals/new",
+            data={
+                "title": "Kita-Platz sichern",
+                "responsible": "partner",
+                "partner_id": str(setup["partner_id"]),
+                "due_on": "2026-03-01",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{url}/referrals/new", data={"partner_id": str(setup["partner_id"]), "reason": "Kita"}
+        ).status_code
+        == 302
+    )
     for day in (2, 3, 5):
-        r = client.post(f"{url}/services/new", data={"on": f"2026-02-0{day}", "minutes": "45",
-                                                     "service_area": "case_management", "direct": "y"})
+        r = client.post(
+            f"{url}/services/new",
+            data={"on": f"2026-02-0{day}", "minutes": "45", "service_area": "case_management", "direct": "y"},
+        )
         assert r.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "Kita-Platz sichern" in page and "Kita Regenbogen" in page and "2.2" in page  # 135 minutes
     assert client.post(f"{url}/plan/approve", data={"to": "approve"}).status_code == 302
 
-    r = client.post(f"{url}/phase", data={"status": "closed", "outcome": "employment", "esf_exit_status": "employed",
-                                          "closed_on": "2026-03-31"})
+    r = client.post(
+        f"{url}/phase",
+        data={
+            "status": "closed",
+            "outcome": "employment",
+            "esf_exit_status": "employed",
+            "closed_on": "2026-03-31",
+        },
+    )
     assert r.status_code == 302
-    report = client.get(f"{base}/reports?date_from=2026-01-01&date_to=2026-12-31&agency_id=").get_data(as_text=True)
+    report = client.get(f"{base}/reports?date_from=2026-01-01&date_to=2026-12-31&agency_id=").get_data(
+        as_text=True
+    )
     assert "100 %" in report  # integration rate
     csv = client.get(f"{base}/reports.csv?date_from=2026-01-01&date_to=2026-12-31")
     assert csv.status_code == 200 and "closures_by_outcome;employment;1" in csv.get_data(as_text=True)
+    xlsx = client.get(f"{base}/reports.xlsx?date_from=2026-01-01&date_to=2026-12-31")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"  # a zip: the XLSX container
 
 
 def test_bad_service_input_shows_field_messages(tenant_a, client, login, no_csrf, make_case):
@@ -133,8 +199,14 @@ def test_case_page_read_is_audited(tenant_a, client, login, make_case, app):
     login(client, tenant_a, "case_manager")
     client.get(f"/{tenant_a.slug}/cases/{case['id']}")
     with app.app_context(), tenant_a.context():
-        assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "case.read",
-                                                             AuditEvent.object_id == case["id"])) is not None
+        assert (
+            db.session.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.action == "case.read", AuditEvent.object_id == case["id"]
+                )
+            )
+            is not None
+        )
 
 
 def test_lists_filters_and_caseload(tenant_a, client, login, make_case, api_token):
@@ -146,9 +218,9 @@ def test_lists_filters_and_caseload(tenant_a, client, login, make_case, api_toke
     login(client, tenant_a, "case_manager")
     base = f"/{tenant_a.slug}"
     page = client.get(f"{base}/cases/?status=assessment").get_data(as_text=True)
-    assert page.count(f"/cases/{one['id']}\"") == 1 and "1 " in page
+    assert page.count(f'/cases/{one["id"]}"') == 1 and "1 " in page
     page = client.get(f"{base}/cases/?q=nobody").get_data(as_text=True)
-    assert f"/cases/{one['id']}\"" not in page
+    assert f'/cases/{one["id"]}"' not in page
     assert one["pseudonym"] in client.get(f"{base}/clients/?q={one['pseudonym']}").get_data(as_text=True)
     page = client.get(f"{base}/caseload").get_data(as_text=True)
     assert one["pseudonym"] in page  # overdue review
@@ -161,3 +233,46 @@ def test_gdpr_export(tenant_a, client, login, make_case):
     r = client.get(f"/{tenant_a.slug}/clients/{case['client_id']}/export.json")
     assert r.status_code == 200
     assert r.json["client"]["first_name"] == "Anna" and r.json["cases"][0]["id"] == case["id"]
+
+
+def test_admin_edits_service_areas_and_retention(tenant_a, client, login, no_csrf, setup, app):
+    """Can an admin add a service area, map an area to its agency, deactivate it and set the retention period,
+    and is a case manager refused (403)?"""
+    from cases import services
+    from core.extensions import db
+
+    login(client, tenant_a, "admin")
+    base = f"/{tenant_a.slug}"
+    r = client.post(
+        f"{base}/service-areas/new", data={"code": "language", "name": "Sprachkurs", "active": "y"}
+    )
+    assert r.status_code == 302, _errors(r)
+    with app.app_context(), tenant_a.context():
+        housing = services.service_area_by_code("housing").id
+    r = client.post(
+        f"{base}/service-areas/{housing}/edit", data={"name": "Wohnen", "agency_id": str(setup["agency_id"])}
+    )
+    assert r.status_code == 302, _errors(r)
+    r = client.post(f"{base}/case-settings", data={"retention_years": "0"})
+    assert r.status_code == 200 and 'id="retention_years-error"' in r.get_data(as_text=True)
+    assert client.post(f"{base}/case-settings", data={"retention_years": "6"}).status_code == 302
+    with app.app_context(), tenant_a.context():
+        area = services.service_area_by_code("housing")
+        assert (area.agency_id, area.active) == (setup["agency_id"], False)
+        assert services.service_area_by_code("language").name == "Sprachkurs"
+        assert services.case_settings().retention_years == 6
+        db.session.rollback()
+    page = client.get(f"{base}/case-settings").get_data(as_text=True)
+    assert "Sprachkurs" in page and "Jobcenter Alpha" in page
+    other = client.application.test_client()
+    login(other, tenant_a, "case_manager")
+    assert other.get(f"{base}/case-settings").status_code == 403
+
+
+def test_report_page_defaults_to_this_year_and_links_downloads(tenant_a, client, login):
+    """Does the report page without parameters show this year, with download links carrying the period?"""
+    login(client, tenant_a, "viewer")
+    page = client.get(f"/{tenant_a.slug}/reports").get_data(as_text=True)
+    year = date.today().year
+    assert f"reports.csv?date_from={year}-01-01" in page and f"reports.xlsx?date_from={year}-01-01" in page
+    assert client.get(f"/{tenant_a.slug}/reports.csv").status_code == 400

@@ -1,5 +1,9 @@
+# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """Clients and their children through /api/v1/clients."""
+
 from datetime import date
+
+from factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 
 def test_create_client_with_children_and_pseudonym(tenant_a, client, api_token, make_client):
@@ -33,17 +37,22 @@ def test_other_tenants_client_is_404(tenant_a, tenant_b, client, api_token, make
 def test_patch_replaces_children(tenant_a, client, api_token, make_client):
     """Does PATCH with `children` replace the list of children?"""
     c = make_client(tenant_a)
-    r = client.patch(f"/api/v1/clients/{c['id']}", json={"children": [{"birth_year": 2019}]},
-                     headers=api_token(tenant_a, "case_manager"))
+    r = client.patch(
+        f"/api/v1/clients/{c['id']}",
+        json={"children": [{"birth_year": 2019}]},
+        headers=api_token(tenant_a, "case_manager"),
+    )
     assert r.status_code == 200, r.json
     assert r.json["children"] == [{"birth_year": 2019}]
 
 
 def test_bad_client_input_is_422_with_fields(tenant_a, client, api_token):
     """Are a missing name, a birth year in the future and a bad child year refused field by field?"""
-    r = client.post("/api/v1/clients", json={"first_name": "", "last_name": "M", "birth_year": 3000,
-                                             "children": [{"birth_year": 1800}]},
-                    headers=api_token(tenant_a, "case_manager"))
+    r = client.post(
+        "/api/v1/clients",
+        json={"first_name": "", "last_name": "M", "birth_year": 3000, "children": [{"birth_year": 1800}]},
+        headers=api_token(tenant_a, "case_manager"),
+    )
     assert r.status_code == 422
     assert r.mimetype == "application/problem+json"
     assert {"first_name", "birth_year", "children.0.birth_year"} <= set(r.json["errors"])
@@ -51,17 +60,27 @@ def test_bad_client_input_is_422_with_fields(tenant_a, client, api_token):
 
 def test_viewer_cannot_create_client(tenant_a, client, api_token):
     """Can a viewer create a client? (No: 403.)"""
-    r = client.post("/api/v1/clients", json={"first_name": "A", "last_name": "B"}, headers=api_token(tenant_a, "viewer"))
+    r = client.post(
+        "/api/v1/clients", json={"first_name": "A", "last_name": "B"}, headers=api_token(tenant_a, "viewer")
+    )
     assert r.status_code == 403
 
 
 def test_confidential_note_hidden_from_viewer(tenant_a, client, api_token, make_client):
     """Does a viewer see a client's confidential note? (No: null; the admin sees it.)"""
     c = make_client(tenant_a, role="admin", confidential_note="Gewalterfahrung")
-    assert client.get(f"/api/v1/clients/{c['id']}", headers=api_token(tenant_a, "viewer")).json[
-        "confidential_note"] is None
-    assert client.get(f"/api/v1/clients/{c['id']}", headers=api_token(tenant_a, "admin")).json[
-        "confidential_note"] == "Gewalterfahrung"
+    assert (
+        client.get(f"/api/v1/clients/{c['id']}", headers=api_token(tenant_a, "viewer")).json[
+            "confidential_note"
+        ]
+        is None
+    )
+    assert (
+        client.get(f"/api/v1/clients/{c['id']}", headers=api_token(tenant_a, "admin")).json[
+            "confidential_note"
+        ]
+        == "Gewalterfahrung"
+    )
 
 
 def test_search_clients(tenant_a, client, api_token, make_client):
@@ -69,7 +88,9 @@ def test_search_clients(tenant_a, client, api_token, make_client):
     make_client(tenant_a, last_name="Schmidt")
     other = make_client(tenant_a, last_name="Yilmaz")
     h = api_token(tenant_a, "case_manager")
-    assert [c["last_name"] for c in client.get("/api/v1/clients?q=yil", headers=h).json["items"]] == ["Yilmaz"]
+    assert [c["last_name"] for c in client.get("/api/v1/clients?q=yil", headers=h).json["items"]] == [
+        "Yilmaz"
+    ]
     found = client.get(f"/api/v1/clients?q={other['pseudonym']}", headers=h).json["items"]
     assert [c["id"] for c in found] == [other["id"]]
 
@@ -81,6 +102,11 @@ def test_service_areas_seeded_and_extendable(tenant_a, client, api_token):
     assert {"case_management", "childcare", "debt_counselling", "housing", "health"} <= codes
     r = client.post("/api/v1/service-areas", json={"code": "language", "name": "Sprachkurs"}, headers=h)
     assert r.status_code == 201, r.json
-    assert client.post("/api/v1/service-areas", json={"code": "language", "name": "X"}, headers=h).status_code == 409
-    r = client.post("/api/v1/service-areas", json={"code": "x", "name": "X"}, headers=api_token(tenant_a, "case_manager"))
+    assert (
+        client.post("/api/v1/service-areas", json={"code": "language", "name": "X"}, headers=h).status_code
+        == 409
+    )
+    r = client.post(
+        "/api/v1/service-areas", json={"code": "x", "name": "X"}, headers=api_token(tenant_a, "case_manager")
+    )
     assert r.status_code == 403

@@ -1,0 +1,275 @@
+"""Demo data of cases/: single parents of Musterstadt, their consents and cases in every phase.
+
+Dates are relative to the day of seeding, so the caseload always shows current work.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from cases import services
+from contracts.models import Agency, Partner
+from core.extensions import db
+from tenants.demo import DEMO_SEEDERS
+from tenants.models import User
+
+DEMO_PARTNERS = [
+    ("Kita Sonnenschein", "childcare", "kita@sonnenschein.example"),
+    ("Bildungswerk Musterstadt", "training", "info@bildungswerk.example"),
+    ("Schuldnerberatung der Diakonie", "counselling", "beratung@diakonie.example"),
+]
+
+# client, children, phase reached, days since opening, needs, goals, services (days ago, minutes, area, note)
+DEMO_CASES = [
+    {
+        "client": {
+            "first_name": "Sabine",
+            "last_name": "Krüger",
+            "birth_year": 1989,
+            "receives_sgb2": True,
+            "employment_status": "long_term_unemployed",
+            "education_level": "3",
+        },
+        "children": [2015, 2019],
+        "phase": "active",
+        "days": 60,
+        "manager": "fatma",
+        "needs": [
+            ("childcare", "high", "Kein Betreuungsplatz für die Jüngere"),
+            ("qualification", "medium", "Abgebrochene Ausbildung als Kauffrau"),
+        ],
+        "goals": [
+            (
+                "Kita-Platz für die Tochter sichern",
+                "Anmeldung Kita Sonnenschein",
+                "partner",
+                20,
+                "in_progress",
+            ),
+            (
+                "Teilzeitausbildung beginnen",
+                "Beratung Bildungswerk, Antrag Bildungsgutschein",
+                "client",
+                45,
+                "planned",
+            ),
+        ],
+        "services": [
+            (55, 90, "case_management", "Erstgespräch, Bedarfe aufgenommen"),
+            (40, 60, "childcare", "Gespräch mit der Kita-Leitung"),
+            (25, 45, "qualification", "Beratung zur Teilzeitausbildung"),
+            (10, 30, "case_management", "Telefonat Jobcenter (mit Einwilligung)"),
+            (3, 60, "case_management", "Hilfeplangespräch"),
+        ],
+        "refer": "Kita Sonnenschein",
+    },
+    {
+        "client": {
+            "first_name": "Aylin",
+            "last_name": "Demir",
+            "birth_year": 1994,
+            "receives_sgb2": True,
+            "employment_status": "unemployed",
+            "education_level": "2",
+        },
+        "children": [2020],
+        "phase": "planning",
+        "days": 21,
+        "manager": "fatma",
+        "needs": [("debt_counselling", "high", "Mietschulden, Mahnungen"), ("job_placement", "medium", "")],
+        "goals": [("Schuldenübersicht erstellen", "Termin Schuldnerberatung", "partner", -5, "planned")],
+        "services": [
+            (20, 75, "case_management", "Erstgespräch"),
+            (12, 40, "debt_counselling", "Unterlagen gesichtet"),
+        ],
+    },
+    {
+        "client": {
+            "first_name": "Jana",
+            "last_name": "Wolff",
+            "birth_year": 1998,
+            "receives_sgb2": False,
+            "employment_status": "inactive",
+            "education_level": "3",
+        },
+        "children": [2022, 2024],
+        "phase": "assessment",
+        "days": 8,
+        "manager": "felix",
+        "needs": [("psychosocial", "medium", "Belastung nach Trennung")],
+        "services": [
+            (7, 60, "case_management", "Erstgespräch"),
+            (2, 30, "psychosocial", "Vermittlung Beratungsstelle"),
+        ],
+    },
+    {
+        "client": {
+            "first_name": "Olga",
+            "last_name": "Petrenko",
+            "birth_year": 1986,
+            "receives_sgb2": True,
+            "employment_status": "unemployed",
+            "education_level": "6",
+        },
+        "children": [2012],
+        "phase": "intake",
+        "days": 2,
+        "manager": "felix",
+    },
+    {
+        "client": {
+            "first_name": "Nicole",
+            "last_name": "Becker",
+            "birth_year": 1991,
+            "receives_sgb2": True,
+            "employment_status": "long_term_unemployed",
+            "education_level": "3",
+        },
+        "children": [2014, 2017],
+        "phase": "closed",
+        "days": 200,
+        "manager": "fatma",
+        "outcome": "employment",
+        "esf": "employed",
+        "closed_days": 20,
+        "needs": [
+            ("childcare", "high", "Randzeitenbetreuung"),
+            ("job_placement", "high", "Rückkehr in den Einzelhandel"),
+        ],
+        "goals": [
+            ("Randzeitenbetreuung organisieren", "Tagesmutter gefunden", "case_manager", 150, "done"),
+            ("Arbeitsaufnahme im Einzelhandel", "Bewerbungen, Probearbeit", "client", 40, "done"),
+        ],
+        "services": [
+            (195, 90, "case_management", "Erstgespräch"),
+            (170, 60, "childcare", "Tagespflege vermittelt"),
+            (120, 45, "job_placement", "Bewerbungstraining"),
+            (60, 30, "job_placement", "Nachbereitung Probearbeit"),
+            (25, 45, "case_management", "Abschlussgespräch"),
+        ],
+    },
+]
+
+# which funding agency is usually responsible for which service area in Musterstadt
+AREA_AGENCIES = {
+    "case_management": "jobcenter",
+    "job_placement": "jobcenter",
+    "qualification": "arbeitsagentur",
+    "childcare": "jugendamt",
+    "psychosocial": "jugendamt",
+    "debt_counselling": "sozialamt",
+    "housing": "sozialamt",
+}
+PHASES = ("assessment", "planning", "active", "evaluation")
+
+
+def seed_cases(tenant, users, actor):
+    today = services.today()
+    for name, kind, email in DEMO_PARTNERS:
+        if db.session.scalar(select(Partner.id).where(Partner.name == name)) is None:
+            db.session.add(Partner(name=name, kind=kind, email=email))
+    db.session.flush()
+    partners = {p.name: p for p in db.session.scalars(select(Partner))}
+    agencies = {a.kind: a for a in db.session.scalars(select(Agency))}
+    for area in services.list_service_areas():
+        if kind := AREA_AGENCIES.get(area.code):
+            services.set_area_agency(area, agencies.get(kind), actor)
+    jobcenter = agencies.get("jobcenter")
+    managers = {
+        "fatma": users["case_manager"].id,
+        "felix": db.session.scalar(select(User.id).where(User.email == "fallmanager@demo.buendnisnetz.de")),
+    }
+    for spec in DEMO_CASES:
+        opened = today - timedelta(days=spec["days"])
+        client = services.create_client(
+            {**spec["client"], "children": [{"birth_year": y} for y in spec["children"]]}, actor
+        )
+        if jobcenter is not None:
+            services.create_consent(
+                client,
+                {
+                    "agency_id": jobcenter.id,
+                    "purposes": "Abstimmung der Eingliederung in Arbeit (§ 16 SGB II)",
+                    "data_items": ["identity", "needs", "support_plan", "progress", "outcome"],
+                    "given_on": opened,
+                    "expires_on": opened + timedelta(days=730),
+                },
+                actor,
+            )
+        case = services.create_case(
+            {
+                "client_id": client.id,
+                "case_manager_id": managers[spec["manager"]] or managers["fatma"],
+                "opened_on": opened,
+                "next_review_on": today + timedelta(days=14 if spec["days"] < 30 else -3),
+            },
+            actor,
+        )
+        target = spec["phase"]
+        for phase in PHASES[: PHASES.index(target) + 1] if target in PHASES else PHASES[:3]:
+            services.update_case(case, {"status": phase}, actor)
+        for area, priority, note in spec.get("needs", []):
+            services.add_need(case, {"service_area": area, "priority": priority, "note": note}, actor)
+        for title, measure, responsible, due, status in spec.get("goals", []):
+            due_on = (opened if target == "closed" else today) + timedelta(days=due)
+            goal = services.add_goal(
+                case,
+                {"title": title, "measure": measure, "responsible": responsible, "due_on": due_on},
+                actor,
+            )
+            for step in {"in_progress": ["in_progress"], "done": ["in_progress", "done"]}.get(status, []):
+                services.update_goal(case, goal, {"status": step}, actor)
+        if spec.get("goals"):
+            services.approve_plan(case, actor, on=opened + timedelta(days=min(spec["days"], 14)))
+        if partner_name := spec.get("refer"):
+            partner = partners[partner_name]
+            services.create_consent(
+                client,
+                {
+                    "partner_id": partner.id,
+                    "purposes": "Vermittlung eines Kita-Platzes",
+                    "data_items": ["identity", "household", "needs"],
+                    "given_on": opened,
+                },
+                actor,
+            )
+            services.refer(
+                case,
+                {
+                    "partner_id": partner.id,
+                    "reason": "Betreuungsplatz ab nächstem Monat",
+                    "referred_on": opened + timedelta(days=15),
+                },
+                actor,
+            )
+        for days_ago, minutes, area, note in spec.get("services", []):
+            services.add_service_entry(
+                case,
+                {
+                    "on": today - timedelta(days=days_ago),
+                    "minutes": minutes,
+                    "service_area": area,
+                    "note": note,
+                    "staff_user_id": case.case_manager_id,
+                },
+                actor,
+            )
+        if target == "closed":
+            services.update_case(
+                case,
+                {
+                    "status": "closed",
+                    "outcome": spec["outcome"],
+                    "esf_exit_status": spec["esf"],
+                    "closed_on": today - timedelta(days=spec["closed_days"]),
+                },
+                actor,
+            )
+    db.session.flush()
+    return [
+        f"  {len(DEMO_CASES)} clients with children, consents for the Jobcenter, cases in every phase "
+        f"(one closed with employment taken up), {len(DEMO_PARTNERS)} partner organisations"
+    ]
+
+
+DEMO_SEEDERS.append(seed_cases)

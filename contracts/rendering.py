@@ -10,12 +10,13 @@ import io
 import re
 import zipfile
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from docxtpl import DocxTemplate
 from jinja2 import DictLoader, StrictUndefined, TemplateSyntaxError, Undefined
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from core.money import format_cents
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -99,15 +100,6 @@ def sandbox(strict: bool = False) -> ImmutableSandboxedEnvironment:
     env.filters["money"] = format_cents
     env.filters["date"] = format_date
     return env
-
-
-def format_cents(cents: int | None) -> str:
-    """German money: 1234567 -> '12.345,67 €'."""
-    if cents is None:
-        return ""
-    value = (Decimal(int(cents)) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    text = f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
-    return f"{text} €"
 
 
 def format_date(value: date | str | None) -> str:

@@ -273,6 +273,11 @@ def latest_templates() -> list[ContractTemplate]:
     return list(latest.values())
 
 
+def list_service_areas():
+    """The tenant's active service areas (rate lines of kind per_unit point at one of them)."""
+    return db.session.scalars(select(ServiceArea).where(ServiceArea.active.is_(True)).order_by(ServiceArea.name)).all()
+
+
 # --- contracts -------------------------------------------------------------------------------------------------
 
 TERM_FIELDS = (

@@ -12,6 +12,7 @@ import zipfile
 from datetime import date
 
 from docxtpl import DocxTemplate
+from flask_babel import lazy_gettext as _l
 from jinja2 import DictLoader, StrictUndefined, TemplateSyntaxError, Undefined
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -73,7 +74,7 @@ class TemplateProblem(Exception):
     """A template that cannot be used; `errors` lists what is wrong, for the upload form and the API."""
 
     def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
+        super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
 
 
@@ -318,9 +319,11 @@ def render_docx(template_bytes: bytes, context: dict) -> bytes:
     try:
         doc.render(context, jinja_env=sandbox(), autoescape=True)
     except SecurityError as exc:
-        raise TemplateProblem([f"The template tried something that is not allowed: {exc}"]) from exc
+        raise TemplateProblem(
+            [_l("The template tried something that is not allowed: %(error)s", error=exc)]
+        ) from exc
     except TemplateError as exc:
-        raise TemplateProblem([f"The template cannot be rendered: {exc}"]) from exc
+        raise TemplateProblem([_l("The template cannot be rendered: %(error)s", error=exc)]) from exc
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -329,27 +332,32 @@ def render_docx(template_bytes: bytes, context: dict) -> bytes:
 def check_zip(data: bytes) -> list[str]:
     """Real .docx, not too big, no zip bomb (checked from the central directory before anything is inflated)."""
     if len(data) > MAX_TEMPLATE_BYTES:
-        return [f"The file is larger than {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB."]
+        return [_l("The file is larger than %(mb)s MB.", mb=MAX_TEMPLATE_BYTES // (1024 * 1024))]
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return ["This is not a .docx file (not a ZIP container)."]
+        return [_l("This is not a .docx file (not a ZIP container).")]
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
             names = {i.filename for i in infos}
             if len(infos) > MAX_ZIP_ENTRIES:
-                return ["The file has too many parts."]
+                return [_l("The file has too many parts.")]
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED_BYTES:
-                return ["The file unpacks to more than 50 MB (zip bomb?)."]
+                return [_l("The file unpacks to more than 50 MB (zip bomb?).")]
             for info in infos:
                 if (
                     info.compress_size
                     and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO
                     and info.file_size > 1024 * 1024
                 ):
-                    return [f"The part {info.filename} is compressed suspiciously well (zip bomb?)."]
+                    return [
+                        _l(
+                            "The part %(name)s is compressed suspiciously well (zip bomb?).",
+                            name=info.filename,
+                        )
+                    ]
             if "[Content_Types].xml" not in names or "word/document.xml" not in names:
-                return ["This is not a Word document (.docx): word/document.xml is missing."]
+                return [_l("This is not a Word document (.docx): word/document.xml is missing.")]
             # Read what we declared so the real sizes are verified too (a header can lie).
             read = 0
             for info in infos:
@@ -357,9 +365,9 @@ def check_zip(data: bytes) -> list[str]:
                     while chunk := fh.read(65536):
                         read += len(chunk)
                         if read > MAX_UNCOMPRESSED_BYTES:
-                            return ["The file unpacks to more than 50 MB (zip bomb?)."]
+                            return [_l("The file unpacks to more than 50 MB (zip bomb?).")]
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
-        return [f"The file is a damaged ZIP container: {exc}"]
+        return [_l("The file is a damaged ZIP container: %(error)s", error=exc)]
     return []
 
 
@@ -371,21 +379,25 @@ def validate_template(data: bytes) -> None:
         doc = DocxTemplate(io.BytesIO(data))
         undeclared = doc.get_undeclared_template_variables(jinja_env=sandbox())
     except TemplateSyntaxError as exc:
-        raise TemplateProblem([f"Template syntax error (line {exc.lineno}): {exc.message}"]) from exc
+        raise TemplateProblem(
+            [_l("Template syntax error (line %(line)s): %(error)s", line=exc.lineno, error=exc.message)]
+        ) from exc
     except TemplateError as exc:
-        raise TemplateProblem([f"Template error: {exc}"]) from exc
+        raise TemplateProblem([_l("Template error: %(error)s", error=exc)]) from exc
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds on broken documents
-        raise TemplateProblem([f"The document cannot be read: {exc}"]) from exc
+        raise TemplateProblem([_l("The document cannot be read: %(error)s", error=exc)]) from exc
     unknown = sorted(undeclared - set(CONTEXT_DOC))
     if unknown:
-        raise TemplateProblem([f"Unknown variable: {name}" for name in unknown])
+        raise TemplateProblem([_l("Unknown variable: %(name)s", name=name) for name in unknown])
     # A trial rendering with strict undefined catches unknown attributes (agency.nmae) and sandbox violations.
     doc = DocxTemplate(io.BytesIO(data))
     try:
         doc.render(sample_context(), jinja_env=sandbox(strict=True), autoescape=True)
     except SecurityError as exc:
-        raise TemplateProblem([f"The template tried something that is not allowed: {exc}"]) from exc
+        raise TemplateProblem(
+            [_l("The template tried something that is not allowed: %(error)s", error=exc)]
+        ) from exc
     except TemplateError as exc:
         raise TemplateProblem(
-            [f"The template cannot be rendered with the documented variables: {exc}"]
+            [_l("The template cannot be rendered with the documented variables: %(error)s", error=exc)]
         ) from exc

@@ -176,7 +176,7 @@ class ContractDetailSchema(ContractSchema):
     def _missing(self, contract):
         from contracts.lifecycle import completeness_gaps
 
-        return [{"key": g.key, "field": g.field, "message": g.message} for g in completeness_gaps(contract)]
+        return [{"key": g.key, "field": g.field, "message": str(g.message)} for g in completeness_gaps(contract)]
 
 
 class ContractListArgs(Schema):

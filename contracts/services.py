@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from cases.models import ServiceArea
@@ -46,19 +47,19 @@ def _clean_agency(data: dict, partial: bool) -> dict:
     errors: dict[str, list[str]] = {}
     if not partial or "name" in data:
         if not data.get("name"):
-            errors["name"] = ["Required."]
+            errors["name"] = [_l("Required.")]
     if "kind" in data or not partial:
         data.setdefault("kind", "other")
         if data["kind"] not in AGENCY_KINDS:
-            errors["kind"] = [f"One of: {', '.join(AGENCY_KINDS)}."]
+            errors["kind"] = [_l("One of: %(choices)s.", choices=", ".join(AGENCY_KINDS))]
     if data.get("leitweg_id"):
         data["leitweg_id"] = data["leitweg_id"].upper()
         if problems := leitweg_problems(data["leitweg_id"]):
             errors["leitweg_id"] = problems
     if data.get("email") and "@" not in data["email"]:
-        errors["email"] = ["Not a valid e-mail address."]
+        errors["email"] = [_l("Not a valid e-mail address.")]
     if errors:
-        raise ValidationFailed("The agency has invalid fields.", errors)
+        raise ValidationFailed(_l("The agency has invalid fields."), errors)
     return data
 
 
@@ -72,7 +73,7 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
 def create_agency(data: dict, actor: Actor) -> Agency:
     data = _clean_agency(data, partial=False)
     if _name_taken(data["name"]):
-        raise Conflict("An agency with this name exists already.", {"name": ["Already exists."]})
+        raise Conflict(_l("An agency with this name exists already."), {"name": [_l("Already exists.")]})
     agency = Agency(**data)
     db.session.add(agency)
     db.session.flush()
@@ -83,7 +84,7 @@ def create_agency(data: dict, actor: Actor) -> Agency:
 def update_agency(agency: Agency, data: dict, actor: Actor) -> Agency:
     data = _clean_agency(data, partial=True)
     if "name" in data and _name_taken(data["name"], exclude_id=agency.id):
-        raise Conflict("An agency with this name exists already.", {"name": ["Already exists."]})
+        raise Conflict(_l("An agency with this name exists already."), {"name": [_l("Already exists.")]})
     diff = audit.changes(agency, data)
     if diff:
         audit.record(actor, "agency.update", agency, diff=diff)
@@ -96,9 +97,11 @@ def delete_agency(agency: Agency, actor: Actor) -> None:
 
     reasons = [reason for check in AGENCY_REFERENCE_CHECKS if (reason := check(agency))]
     if db.session.scalar(select(Membership.id).where(Membership.agency_id == agency.id)) is not None:
-        reasons.append("Agency users still log in for it.")
+        reasons.append(_l("Agency users still log in for it."))
     if reasons:
-        raise Conflict("The agency is still referenced: " + " ".join(reasons))
+        raise Conflict(
+            _l("The agency is still referenced: %(reasons)s", reasons=" ".join(str(r) for r in reasons))
+        )
     audit.record(actor, "agency.delete", agency, diff={"name": [agency.name, None]})
     db.session.delete(agency)
 
@@ -106,7 +109,7 @@ def delete_agency(agency: Agency, actor: Actor) -> None:
 def get_agency(agency_id: int) -> Agency:
     agency = db.session.scalar(select(Agency).where(Agency.id == agency_id))
     if agency is None:
-        raise NotFound(f"No agency with id {agency_id}.")
+        raise NotFound(_l("No agency with id %(id)s.", id=agency_id))
     return agency
 
 
@@ -127,15 +130,15 @@ def _clean_partner(data: dict, partial: bool) -> dict:
     }
     errors: dict[str, list[str]] = {}
     if (not partial or "name" in data) and not data.get("name"):
-        errors["name"] = ["Required."]
+        errors["name"] = [_l("Required.")]
     if "kind" in data or not partial:
         data.setdefault("kind", "other")
         if data["kind"] not in PARTNER_KINDS:
-            errors["kind"] = [f"One of: {', '.join(PARTNER_KINDS)}."]
+            errors["kind"] = [_l("One of: %(choices)s.", choices=", ".join(PARTNER_KINDS))]
     if data.get("email") and "@" not in data["email"]:
-        errors["email"] = ["Not a valid e-mail address."]
+        errors["email"] = [_l("Not a valid e-mail address.")]
     if errors:
-        raise ValidationFailed("The partner has invalid fields.", errors)
+        raise ValidationFailed(_l("The partner has invalid fields."), errors)
     return data
 
 
@@ -149,7 +152,7 @@ def _partner_name_taken(name: str, exclude_id: int | None = None) -> bool:
 def create_partner(data: dict, actor: Actor) -> Partner:
     data = _clean_partner(data, partial=False)
     if _partner_name_taken(data["name"]):
-        raise Conflict("A partner with this name exists already.", {"name": ["Already exists."]})
+        raise Conflict(_l("A partner with this name exists already."), {"name": [_l("Already exists.")]})
     partner = Partner(**data)
     db.session.add(partner)
     db.session.flush()
@@ -160,7 +163,7 @@ def create_partner(data: dict, actor: Actor) -> Partner:
 def update_partner(partner: Partner, data: dict, actor: Actor) -> Partner:
     data = _clean_partner(data, partial=True)
     if "name" in data and _partner_name_taken(data["name"], exclude_id=partner.id):
-        raise Conflict("A partner with this name exists already.", {"name": ["Already exists."]})
+        raise Conflict(_l("A partner with this name exists already."), {"name": [_l("Already exists.")]})
     if diff := audit.changes(partner, data):
         audit.record(actor, "partner.update", partner, diff=diff)
     return partner
@@ -171,7 +174,7 @@ def delete_partner(partner: Partner, actor: Actor) -> None:
         db.session.scalar(select(ContractPartner.id).where(ContractPartner.partner_id == partner.id))
         is not None
     ):
-        raise Conflict("The partner is named in contracts and cannot be deleted.")
+        raise Conflict(_l("The partner is named in contracts and cannot be deleted."))
     audit.record(actor, "partner.delete", partner, diff={"name": [partner.name, None]})
     db.session.delete(partner)
 
@@ -179,7 +182,7 @@ def delete_partner(partner: Partner, actor: Actor) -> None:
 def get_partner(partner_id: int) -> Partner:
     partner = db.session.scalar(select(Partner).where(Partner.id == partner_id))
     if partner is None:
-        raise NotFound(f"No partner with id {partner_id}.")
+        raise NotFound(_l("No partner with id %(id)s.", id=partner_id))
     return partner
 
 
@@ -231,15 +234,17 @@ def upload_template(tenant_id: int, name: str, data: bytes, actor: Actor, note: 
     """Validate and store a tenant's template; the same name again becomes its next version."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("The template needs a name.", {"name": ["Required."]})
+        raise ValidationFailed(_l("The template needs a name."), {"name": [_l("Required.")]})
     if len(name) > 120:
-        raise ValidationFailed("The name is too long.", {"name": ["At most 120 characters."]})
+        raise ValidationFailed(_l("The name is too long."), {"name": [_l("At most 120 characters.")]})
     if name == DEFAULT_TEMPLATE_NAME:
-        raise ValidationFailed("This name is reserved.", {"name": ["Reserved for the built-in template."]})
+        raise ValidationFailed(
+            _l("This name is reserved."), {"name": [_l("Reserved for the built-in template.")]}
+        )
     try:
         rendering.validate_template(data)
     except rendering.TemplateProblem as exc:
-        raise ValidationFailed("The template cannot be used.", {"file": exc.errors}) from exc
+        raise ValidationFailed(_l("The template cannot be used."), {"file": exc.errors}) from exc
     row = _add_template(
         tenant_id, name, data, builtin=False, note=(note or "").strip(), uploaded_by_id=actor.user_id
     )
@@ -255,7 +260,7 @@ def upload_template(tenant_id: int, name: str, data: bytes, actor: Actor, note: 
 def get_template(template_id: int) -> ContractTemplate:
     row = db.session.scalar(select(ContractTemplate).where(ContractTemplate.id == template_id))
     if row is None:
-        raise NotFound(f"No template with id {template_id}.")
+        raise NotFound(_l("No template with id %(id)s.", id=template_id))
     return row
 
 
@@ -275,7 +280,9 @@ def latest_templates() -> list[ContractTemplate]:
 
 def list_service_areas():
     """The tenant's active service areas (rate lines of kind per_unit point at one of them)."""
-    return db.session.scalars(select(ServiceArea).where(ServiceArea.active.is_(True)).order_by(ServiceArea.name)).all()
+    return db.session.scalars(
+        select(ServiceArea).where(ServiceArea.active.is_(True)).order_by(ServiceArea.name)
+    ).all()
 
 
 # --- contracts -------------------------------------------------------------------------------------------------
@@ -327,24 +334,24 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
     for key in TEXT_FIELDS & terms.keys():
         terms[key] = (terms[key] or "").strip()
     if (not partial or "title" in terms) and not terms.get("title"):
-        errors["title"] = ["Required."]
+        errors["title"] = [_l("Required.")]
     if not partial or "agency_id" in terms:
         if not terms.get("agency_id"):
-            errors["agency_id"] = ["Required."]
+            errors["agency_id"] = [_l("Required.")]
         elif db.session.scalar(select(Agency.id).where(Agency.id == terms["agency_id"])) is None:
-            errors["agency_id"] = ["No such agency."]
+            errors["agency_id"] = [_l("No such agency.")]
     for key, allowed in CHOICES.items():
         if key in terms and terms[key] not in allowed:
-            errors[key] = [f"One of: {', '.join(allowed)}."]
+            errors[key] = [_l("One of: %(choices)s.", choices=", ".join(allowed))]
     for key in ("budget_cents", "review_interval_months", "notice_period_months"):
         if terms.get(key) is not None and terms[key] < 0:
-            errors[key] = ["Must not be negative."]
+            errors[key] = [_l("Must not be negative.")]
     if (
         terms.get("template_id") is not None
         and db.session.scalar(select(ContractTemplate.id).where(ContractTemplate.id == terms["template_id"]))
         is None
     ):
-        errors["template_id"] = ["No such template."]
+        errors["template_id"] = [_l("No such template.")]
     rates = None
     if "rates" in data and data["rates"] is not None:
         rates = []
@@ -354,13 +361,13 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
             code = (raw.get("service_area") or "").strip() or None
             amount = raw.get("amount_cents")
             if kind not in RATE_KINDS:
-                errors[f"rates.{i}.kind"] = [f"One of: {', '.join(RATE_KINDS)}."]
+                errors[f"rates.{i}.kind"] = [_l("One of: %(choices)s.", choices=", ".join(RATE_KINDS))]
             if kind == "per_unit" and code is None:
-                errors[f"rates.{i}.service_area"] = ["An hourly rate needs a service area."]
+                errors[f"rates.{i}.service_area"] = [_l("An hourly rate needs a service area.")]
             if code is not None and code not in codes:
-                errors[f"rates.{i}.service_area"] = [f"No service area with code {code!r}."]
+                errors[f"rates.{i}.service_area"] = [_l("No service area with code %(code)s.", code=code)]
             if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
-                errors[f"rates.{i}.amount_cents"] = ["A non-negative whole number of cents."]
+                errors[f"rates.{i}.amount_cents"] = [_l("A non-negative whole number of cents.")]
             rates.append(
                 {
                     "kind": kind,
@@ -374,15 +381,17 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
         partner_ids = list(dict.fromkeys(data["partner_ids"]))
         known = set(db.session.scalars(select(Partner.id).where(Partner.id.in_(partner_ids))))
         if missing := [p for p in partner_ids if p not in known]:
-            errors["partner_ids"] = [f"No such partner: {', '.join(map(str, missing))}."]
+            errors["partner_ids"] = [_l("No such partner: %(ids)s.", ids=", ".join(map(str, missing)))]
     if errors:
-        raise ValidationFailed("The contract has invalid fields.", errors)
+        raise ValidationFailed(_l("The contract has invalid fields."), errors)
     return terms, rates, partner_ids
 
 
 def _check_range(contract: Contract) -> None:
     if contract.valid_from and contract.valid_to and contract.valid_to < contract.valid_from:
-        raise ValidationFailed("The contract ends before it starts.", {"valid_to": ["Before valid from."]})
+        raise ValidationFailed(
+            _l("The contract ends before it starts."), {"valid_to": [_l("Before valid from.")]}
+        )
 
 
 def _set_rates(contract: Contract, rates: list[dict]) -> None:
@@ -431,8 +440,11 @@ def update_contract(contract: Contract, data: dict, actor: Actor) -> Contract:
     """Terms change only in draft; an active contract is changed by an amendment (a new version)."""
     if contract.status != "draft":
         raise Conflict(
-            f"The terms of a contract in state {contract.status!r} cannot change; only drafts can be "
-            "edited (an active contract gets an amendment)."
+            _l(
+                "The terms of a contract in state %(status)s cannot change; only drafts can be edited "
+                "(an active contract gets an amendment).",
+                status=contract.status,
+            )
         )
     terms, rates, partner_ids = _clean_terms(data, partial=True)
     diff = audit.changes(contract, terms)
@@ -456,7 +468,7 @@ def update_contract(contract: Contract, data: dict, actor: Actor) -> Contract:
 def get_contract(contract_id: int) -> Contract:
     contract = db.session.scalar(select(Contract).where(Contract.id == contract_id))
     if contract is None:
-        raise NotFound(f"No contract with id {contract_id}.")
+        raise NotFound(_l("No contract with id %(id)s.", id=contract_id))
     return contract
 
 
@@ -479,39 +491,49 @@ def transition(
 ) -> ContractStep:
     """One lifecycle step, with who and when; illegal steps, self-approval and incomplete sending are conflicts."""
     if to not in STATUSES:
-        raise ValidationFailed("Unknown state.", {"to": [f"One of: {', '.join(STATUSES)}."]})
+        raise ValidationFailed(
+            _l("Unknown state."), {"to": [_l("One of: %(choices)s.", choices=", ".join(STATUSES))]}
+        )
     on = on or today_local()
     allowed = allowed_next(contract.status)
     if to not in allowed:
         raise Conflict(
-            f"A contract in state {contract.status!r} cannot go to {to!r}; possible: "
-            f"{', '.join(allowed) or 'nothing'}.",
-            {"to": [f"Not allowed from {contract.status}."]},
+            _l(
+                "A contract in state %(status)s cannot go to %(to)s; possible: %(allowed)s.",
+                status=contract.status,
+                to=to,
+                allowed=", ".join(allowed) or "–",
+            ),
+            {"to": [_l("Not allowed from %(status)s.", status=contract.status)]},
         )
     last = contract.steps[-1] if contract.steps else None
     if last is not None and on < last.effective_on:
         raise ValidationFailed(
-            "A step cannot be dated before the previous one.",
-            {"on": [f"Not before {last.effective_on.isoformat()}."]},
+            _l("A step cannot be dated before the previous one."),
+            {"on": [_l("Not before %(date)s.", date=last.effective_on.isoformat())]},
         )
     if to == "approved" and contract.drafted_by_id is not None and actor.user_id == contract.drafted_by_id:
         raise Conflict(
-            "Four-eyes principle: the person who drafted the contract cannot approve it.",
-            {"to": ["Needs approval by another person."]},
+            _l("Four-eyes principle: the person who drafted the contract cannot approve it."),
+            {"to": [_l("Needs approval by another person.")]},
         )
     if to == "sent":
         if gaps := completeness_gaps(contract):
             errors: dict[str, list[str]] = {}
             for gap in gaps:
                 errors.setdefault(gap.field, []).append(gap.message)
-            raise Conflict("The agreement is incomplete: " + " ".join(g.message for g in gaps), errors)
+            raise Conflict(
+                _l("The agreement is incomplete: %(gaps)s", gaps=" ".join(str(g.message) for g in gaps)),
+                errors,
+            )
     if to == "ended":
         end_reason = end_reason or (
             "expired" if contract.valid_to and on >= contract.valid_to else "terminated"
         )
         if end_reason not in END_REASONS:
             raise ValidationFailed(
-                "Unknown end reason.", {"end_reason": [f"One of: {', '.join(END_REASONS)}."]}
+                _l("Unknown end reason."),
+                {"end_reason": [_l("One of: %(choices)s.", choices=", ".join(END_REASONS))]},
             )
         contract.end_reason = end_reason
     step = ContractStep(
@@ -548,14 +570,14 @@ def completeness(contract: Contract) -> list[Gap]:
 def create_amendment(contract: Contract, actor: Actor) -> Contract:
     """A new draft version of an active contract with the same terms; the active one stays in force until then."""
     if contract.status != "active":
-        raise Conflict("Only an active contract is amended; drafts are edited directly.")
+        raise Conflict(_l("Only an active contract is amended; drafts are edited directly."))
     if (
         db.session.scalar(
             select(Contract.id).where(Contract.amends_id == contract.id, Contract.status != "ended")
         )
         is not None
     ):
-        raise Conflict("An amendment of this contract is already in progress.")
+        raise Conflict(_l("An amendment of this contract is already in progress."))
     terms = {k: getattr(contract, k) for k in TERM_FIELDS}
     amendment = Contract(
         **terms,
@@ -610,7 +632,7 @@ def versions_of(contract: Contract) -> list[Contract]:
 
 def _contract_references_agency(agency: Agency) -> str | None:
     if db.session.scalar(select(Contract.id).where(Contract.agency_id == agency.id)) is not None:
-        return "Contracts with this agency exist."
+        return _l("Contracts with this agency exist.")
     return None
 
 
@@ -631,7 +653,7 @@ def render_document(contract: Contract, tenant, actor: Actor) -> ContractDocumen
     try:
         docx_bytes = rendering.render_docx(data, rendering.contract_context(contract, tenant, today_local()))
     except rendering.TemplateProblem as exc:
-        raise Conflict("The template cannot render this contract.", {"template_id": exc.errors}) from exc
+        raise Conflict(_l("The template cannot render this contract."), {"template_id": exc.errors}) from exc
     stored = storage.store(tenant.id, "contracts", docx_bytes, "docx")
     doc = ContractDocument(
         contract_id=contract.id,
@@ -693,21 +715,21 @@ def upload_signed_copy(
     """The countersigned PDF with both signature dates; kept next to the renderings."""
     errors: dict[str, list[str]] = {}
     if contract.status not in ("sent", "signed", "active", "ended"):
-        raise Conflict("A signed copy can be added once the contract has been sent.")
+        raise Conflict(_l("A signed copy can be added once the contract has been sent."))
     if not data.startswith(b"%PDF-"):
-        errors["file"] = ["Not a PDF file."]
+        errors["file"] = [_l("Not a PDF file.")]
     elif len(data) > MAX_SIGNED_PDF_BYTES:
-        errors["file"] = ["The file is larger than 20 MB."]
+        errors["file"] = [_l("The file is larger than 20 MB.")]
     if provider_on is None:
-        errors["signed_by_provider_on"] = ["Required."]
+        errors["signed_by_provider_on"] = [_l("Required.")]
     if agency_on is None:
-        errors["signed_by_agency_on"] = ["Required."]
+        errors["signed_by_agency_on"] = [_l("Required.")]
     today = today_local()
     for key, value in (("signed_by_provider_on", provider_on), ("signed_by_agency_on", agency_on)):
         if value is not None and value > today:
-            errors[key] = ["Cannot be in the future."]
+            errors[key] = [_l("Cannot be in the future.")]
     if errors:
-        raise ValidationFailed("The signed copy cannot be stored.", errors)
+        raise ValidationFailed(_l("The signed copy cannot be stored."), errors)
     stored = storage.store(tenant_id, "contracts", data, "pdf")
     doc = ContractDocument(
         contract_id=contract.id,
@@ -738,7 +760,7 @@ def get_document(contract: Contract, document_id: int) -> ContractDocument:
         )
     )
     if doc is None:
-        raise NotFound(f"No document with id {document_id}.")
+        raise NotFound(_l("No document with id %(id)s.", id=document_id))
     return doc
 
 
@@ -746,7 +768,7 @@ def document_file(doc: ContractDocument, fmt: str, tenant_id: int, actor: Actor)
     """(path, download name) of a document's file; each download is audited."""
     relative = doc.docx_path if fmt == "docx" else doc.pdf_path
     if not relative:
-        raise NotFound("This file does not exist (yet).")
+        raise NotFound(_l("This file does not exist (yet)."))
     audit.record(
         actor,
         "contract.download",

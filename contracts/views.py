@@ -37,7 +37,6 @@ bp = tenant_blueprint("contracts", __name__)
 nav_item("contracts.contracts", "Contracts", "contracts.read", 25)
 nav_item("contracts.agencies", "Funding agencies", "agencies.read", 30)
 nav_item("contracts.partners", "Partners", "agencies.read", 32)
-nav_item("contracts.templates", "Contract templates", "contracts.read", 35)
 
 
 @bp.get("/agencies/")
@@ -96,7 +95,7 @@ def delete_agency(agency_id: int):
         services.delete_agency(agency, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
         return redirect(url_for("contracts.agency", agency_id=agency_id))
     db.session.commit()
     flash(_("Agency deleted."), "success")
@@ -105,6 +104,13 @@ def delete_agency(agency_id: int):
 
 def _form_data(form: AgencyForm) -> dict:
     return {name: form[name].data or "" for name in services.AGENCY_FIELDS}
+
+
+def _problem_text(exc: ServiceError) -> str:
+    """A service error as one flash message: the detail plus field messages it does not already say."""
+    detail = str(exc.detail)
+    extra = [str(m) for msgs in (exc.errors or {}).values() for m in msgs if str(m) not in detail]
+    return " ".join([detail, *extra])
 
 
 # --- partner organisations -------------------------------------------------------------------------------------
@@ -167,7 +173,7 @@ def delete_partner(partner_id: int):
         services.delete_partner(partner, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(_problem_text(exc), "error")
         return redirect(url_for("contracts.partner", partner_id=partner_id))
     db.session.commit()
     flash(_("Partner deleted."), "success")
@@ -349,8 +355,7 @@ def transition_contract(contract_id: int):
         services.transition(contract, form.to.data, current_actor(), on=form.on.data, note=form.note.data or "")
     except ServiceError as exc:
         db.session.rollback()
-        details = " ".join(m for msgs in exc.errors.values() for m in msgs) if exc.errors else ""
-        flash(exc.detail if not details or details in exc.detail else f"{exc.detail} {details}", "error")
+        flash(_problem_text(exc), "error")
     else:
         db.session.commit()
         flash(_("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]), "success")
@@ -365,7 +370,7 @@ def amend_contract(contract_id: int):
         amendment = services.create_amendment(contract, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(_problem_text(exc), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     db.session.commit()
     flash(_("Amendment drafted as version %(v)s.", v=amendment.version), "success")
@@ -380,8 +385,7 @@ def render_contract(contract_id: int):
         doc = services.render_document(contract, g.tenant, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        details = " ".join(m for msgs in exc.errors.values() for m in msgs)
-        flash(f"{exc.detail} {details}".strip(), "error")
+        flash(_problem_text(exc), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     db.session.commit()
     services.request_pdf(doc)
@@ -402,7 +406,7 @@ def upload_signed_copy(contract_id: int):
                                     form.signed_by_agency_on.data, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(" ".join([exc.detail, *(m for msgs in exc.errors.values() for m in msgs)]), "error")
+        flash(_problem_text(exc), "error")
     else:
         db.session.commit()
         flash(_("Signed copy stored."), "success")

@@ -87,10 +87,14 @@ def _select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang") if request else None
     if wanted in languages:
-        session["lang"] = wanted
+        if not request.path.startswith("/api/"):
+            session["lang"] = wanted
         return wanted
-    if request and session.get("lang") in languages:
+    if request and not request.path.startswith("/api/") and session.get("lang") in languages:
         return session["lang"]
+    if request and request.path.startswith("/api/"):
+        # machine clients: the language they ask for, else English (stable messages for integrations)
+        return request.accept_languages.best_match(languages) or "en"
     if request and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -38,9 +38,10 @@ class Forbidden(ServiceError):
 
 
 def problem(status: int, title: str, detail: str = "", errors: dict | None = None, type_: str = "about:blank"):
-    body = {"type": type_, "title": title, "status": status, "detail": detail or title}
+    # messages may be lazy translations: render them in the request's language now
+    body = {"type": type_, "title": str(title), "status": status, "detail": str(detail or title)}
     if errors:
-        body["errors"] = errors
+        body["errors"] = {str(field): [str(m) for m in messages] for field, messages in errors.items()}
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_MIME

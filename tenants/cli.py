@@ -18,7 +18,7 @@ CLI_ACTOR = Actor.system("cli")
 
 def _fail(exc: ServiceError):
     db.session.rollback()
-    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
     raise click.ClickException(f"{exc.detail} {details}".strip())
 
 

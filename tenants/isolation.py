@@ -5,6 +5,7 @@ row-level security policies of the migrations read (the second wall). Both are i
 """
 from sqlalchemy import event, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from core.models import TenantScoped
 from tenants.context import CrossTenantWrite, NoTenantContext, current_tenant_id, is_unscoped
@@ -12,8 +13,23 @@ from tenants.context import CrossTenantWrite, NoTenantContext, current_tenant_id
 _SETTING_KEY = "bn_tenant_setting"
 
 
+def _tenant_tables() -> set[str]:
+    return {m.local_table.name for m in _all_tenant_mappers()}
+
+
+def _all_tenant_mappers():
+    from core.extensions import db
+
+    return [m for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)]
+
+
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+    """True if any table of the statement, in joins and subqueries too, is tenant-owned."""
+    if any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+        return True
+    tables = _tenant_tables()
+    return any(getattr(t, "name", None) in tables
+               for t in find_tables(state.statement, include_aliases=True, include_joins=True, include_crud=True))
 
 
 def _sync_pg_setting(connection, tenant_id: int | None) -> None:
@@ -40,12 +56,12 @@ def _filter_by_tenant(state: ORMExecuteState):
         _sync_pg_setting(state.session.connection(state.bind_arguments), tenant_id)
     if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
         return
-    if not _touches_tenant_rows(state):
-        return
     if tenant_id is None:
-        if is_unscoped():
+        if is_unscoped() or not _touches_tenant_rows(state):
             return
         raise NoTenantContext("query on tenant-owned data without a tenant context")
+    # Always add the criteria: it applies to every tenant entity wherever it appears (FROM, joins, subqueries),
+    # also where the statement's top-level mappers do not reveal it (count(*) ... select_from(Model)).
     state.statement = state.statement.options(
         with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )

@@ -1,4 +1,5 @@
 """Password hashing with argon2id (argon2-cffi's defaults follow RFC 9106's recommendation)."""
+from flask_babel import lazy_gettext as _l
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -26,5 +27,5 @@ def needs_rehash(password_hash: str) -> bool:
 
 def password_problems(password: str) -> list[str]:
     if len(password or "") < MIN_LENGTH:
-        return [f"At least {MIN_LENGTH} characters."]
+        return [_l("At least %(n)d characters.", n=MIN_LENGTH)]
     return []

@@ -1,4 +1,5 @@
 """Tenants, users and memberships: the verbs that change them. Callers own nothing but the arguments."""
+from flask_babel import lazy_gettext as _l
 import re
 
 from sqlalchemy import func, select
@@ -26,9 +27,9 @@ def normalize_email(email: str) -> str:
 
 def validate_slug(slug: str) -> list[str]:
     if not SLUG_RE.match(slug or ""):
-        return ["3-63 characters: lower-case letters, digits and hyphens, not at the start or end."]
+        return [_l("3-63 characters: lower-case letters, digits and hyphens, not at the start or end.")]
     if slug in RESERVED_SLUGS:
-        return ["This address is reserved."]
+        return [_l("This address is reserved.")]
     return []
 
 
@@ -36,13 +37,13 @@ def create_user(email: str, password: str, name: str = "", *, platform_admin: bo
     email = normalize_email(email)
     errors = {}
     if "@" not in email:
-        errors["email"] = ["Not a valid e-mail address."]
+        errors["email"] = [_l("Not a valid e-mail address.")]
     if problems := password_problems(password):
         errors["password"] = problems
     if errors:
-        raise ValidationFailed("Invalid user data.", errors)
+        raise ValidationFailed(_l("Invalid user data."), errors)
     if db.session.scalar(select(User).where(User.email == email)) is not None:
-        raise Conflict("A user with this e-mail exists already.", {"email": ["Already registered."]})
+        raise Conflict(_l("A user with this e-mail exists already."), {"email": [_l("Already registered.")]})
     user = User(email=email, name=name, password_hash=hash_password(password), is_platform_admin=platform_admin)
     db.session.add(user)
     db.session.flush()
@@ -54,7 +55,7 @@ def get_or_create_user(email: str, password: str | None, name: str = "") -> User
     if user is not None:
         return user
     if not password:
-        raise ValidationFailed("A new user needs a password.", {"password": ["Required for a new user."]})
+        raise ValidationFailed(_l("A new user needs a password."), {"password": [_l("Required for a new user.")]})
     return create_user(email, password, name)
 
 
@@ -65,11 +66,11 @@ def create_tenant(slug: str, name: str, owner: User, actor: Actor, **issuer) -> 
     if problems := validate_slug(slug):
         errors["slug"] = problems
     if not (name or "").strip():
-        errors["name"] = ["Required."]
+        errors["name"] = [_l("Required.")]
     if errors:
-        raise ValidationFailed("Invalid alliance data.", errors)
+        raise ValidationFailed(_l("Invalid alliance data."), errors)
     if db.session.scalar(select(Tenant).where(Tenant.slug == slug)) is not None:
-        raise Conflict("This address is taken.", {"slug": ["Already taken."]})
+        raise Conflict(_l("This address is taken."), {"slug": [_l("Already taken.")]})
     tenant = Tenant(slug=slug, name=name.strip(), **{k: v for k, v in issuer.items() if k in TENANT_FIELDS})
     db.session.add(tenant)
     db.session.flush()
@@ -91,18 +92,18 @@ TENANT_CREATED_HOOKS: list = []
 def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: int | None = None) -> Membership:
     """Give `user` a role in `tenant` (which must be the current tenant context)."""
     if role not in ROLES:
-        raise ValidationFailed("Unknown role.", {"role": [f"One of: {', '.join(ROLES)}."]})
+        raise ValidationFailed(_l("Unknown role."), {"role": [_l("One of: %(choices)s.", choices=", ".join(ROLES))]})
     if role == Role.AGENCY and agency_id is None:
-        raise ValidationFailed("An agency member needs an agency.", {"agency_id": ["Required for role agency."]})
+        raise ValidationFailed(_l("An agency member needs an agency."), {"agency_id": [_l("Required for role agency.")]})
     if role != Role.AGENCY and agency_id is not None:
-        raise ValidationFailed("Only agency members have an agency.", {"agency_id": ["Only for role agency."]})
+        raise ValidationFailed(_l("Only agency members have an agency."), {"agency_id": [_l("Only for role agency.")]})
     if agency_id is not None:
         from contracts.models import Agency
 
         if db.session.scalar(select(Agency).where(Agency.id == agency_id)) is None:
-            raise ValidationFailed("Unknown agency.", {"agency_id": ["No such agency in this alliance."]})
+            raise ValidationFailed(_l("Unknown agency."), {"agency_id": [_l("No such agency in this alliance.")]})
     if db.session.scalar(select(Membership).where(Membership.user_id == user.id)) is not None:
-        raise Conflict("This user is a member already.", {"email": ["Already a member."]})
+        raise Conflict(_l("This user is a member already."), {"email": [_l("Already a member.")]})
     membership = Membership(tenant_id=tenant.id, user_id=user.id, role=role, agency_id=agency_id)
     db.session.add(membership)
     db.session.flush()
@@ -112,9 +113,9 @@ def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: i
 
 def change_member_role(membership: Membership, role: str, actor: Actor) -> Membership:
     if role not in ROLES or role == Role.AGENCY:
-        raise ValidationFailed("Unknown role.", {"role": ["Choose a staff role."]})
+        raise ValidationFailed(_l("Unknown role."), {"role": [_l("Choose a staff role.")]})
     if membership.role == Role.OWNER and role != Role.OWNER and _owner_count() <= 1:
-        raise Conflict("The last owner cannot be demoted.", {"role": ["The alliance needs an owner."]})
+        raise Conflict(_l("The last owner cannot be demoted."), {"role": [_l("The alliance needs an owner.")]})
     diff = audit.changes(membership, {"role": role})
     if diff:
         audit.record(actor, "membership.update", membership, diff=diff)
@@ -123,7 +124,7 @@ def change_member_role(membership: Membership, role: str, actor: Actor) -> Membe
 
 def remove_member(membership: Membership, actor: Actor) -> None:
     if membership.role == Role.OWNER and _owner_count() <= 1:
-        raise Conflict("The last owner cannot be removed.")
+        raise Conflict(_l("The last owner cannot be removed."))
     audit.record(actor, "membership.delete", membership, diff={"user": [membership.user.email, None]})
     db.session.delete(membership)
 
@@ -135,11 +136,11 @@ def _owner_count() -> int:
 def update_tenant(tenant: Tenant, data: dict, actor: Actor) -> Tenant:
     data = {k: (v or "").strip() for k, v in data.items() if k in TENANT_FIELDS}
     if "name" in data and not data["name"]:
-        raise ValidationFailed("Invalid alliance data.", {"name": ["Required."]})
+        raise ValidationFailed(_l("Invalid alliance data."), {"name": [_l("Required.")]})
     if "iban" in data:
         data["iban"] = data["iban"].replace(" ", "").upper()
         if data["iban"] and not _iban_ok(data["iban"]):
-            raise ValidationFailed("Invalid IBAN.", {"iban": ["Not a valid IBAN (check digits)."]})
+            raise ValidationFailed(_l("Invalid IBAN."), {"iban": [_l("Not a valid IBAN (check digits).")]})
     diff = audit.changes(tenant, data)
     if diff:
         audit.record(actor, "tenant.update", tenant, diff=diff)
@@ -172,12 +173,12 @@ def membership_of(user: User) -> Membership | None:
 
 def set_password(user: User, password: str) -> None:
     if problems := password_problems(password):
-        raise ValidationFailed("Password too weak.", {"password": problems})
+        raise ValidationFailed(_l("Password too weak."), {"password": problems})
     user.password_hash = hash_password(password)
 
 
 def get_tenant_by_slug(slug: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        raise NotFound(f"No alliance '{slug}'.")
+        raise NotFound(_l("No alliance '%(slug)s'.", slug=slug))
     return tenant

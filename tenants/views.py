@@ -62,7 +62,10 @@ def login():
         target = _log_in(form)
         if target:
             return redirect(target)
-    return render_template("tenants/login.html", form=form), 200 if request.method == "GET" or form.errors else 401
+    status = 200
+    if request.method == "POST":
+        status = 401 if form.form_errors else 422
+    return render_template("tenants/login.html", form=form), status
 
 
 def _log_in(form: LoginForm) -> str | None:
@@ -213,7 +216,7 @@ def change_role(member_id: int):
             flash(_("Role changed."), "success")
         except ServiceError as exc:
             db.session.rollback()
-            flash(exc.detail, "error")
+            flash(str(exc.detail), "error")
     return redirect(url_for("tenants.members"))
 
 
@@ -227,7 +230,7 @@ def remove_member(member_id: int):
         flash(_("Member removed."), "success")
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.detail, "error")
+        flash(str(exc.detail), "error")
     return redirect(url_for("tenants.members"))
 
 

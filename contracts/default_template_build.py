@@ -1,7 +1,8 @@
 """Builds the built-in German contract template contracts/templates_docx/default_de.docx with python-docx.
 
 Run `python -m contracts.default_template_build` after changing it and commit both files. The template follows
-EinglMindV § 2 (content/scope/quality, compensation, review of economic efficiency and quality, notification duties,
+EinglMindV § 2 (content/scope/quality, compensation, review of economic efficiency and quality, notification
+duties,
 fixed term, termination) and uses only the variables documented in contracts.rendering.CONTEXT_DOC.
 """
 
@@ -90,11 +91,13 @@ def build(target: Path = TARGET) -> Path:
     para()
     para(
         "Höchstbetrag für die gesamte Laufzeit: "
-        "{% if contract.budget %}{{ contract.budget }} (netto){% else %}kein Höchstbetrag vereinbart{% endif %}."
+        "{% if contract.budget %}{{ contract.budget }} (netto){% else %}kein Höchstbetrag vereinbart{% endif "
+        "%}."
     )
     para(
         "Abrechnung: {{ contract.billing_cycle_label }} nachträglich mit einem Leistungsnachweis je Fall "
-        "(pseudonymisiert).{% if contract.prorate_days %} Fallpauschalen werden tagesgenau anteilig berechnet."
+        "(pseudonymisiert).{% if contract.prorate_days %} Fallpauschalen werden tagesgenau anteilig "
+        "berechnet."
         "{% endif %}"
     )
     para("Umsatzsteuer: {{ contract.vat_note }}")
@@ -103,8 +106,10 @@ def build(target: Path = TARGET) -> Path:
     para("{{ contract.efficiency_review }}")
     para("{% if contract.efficiency_indicators %}Kennzahlen: {{ contract.efficiency_indicators }}{% endif %}")
     para(
-        "{% if contract.review_interval_months %}Der Träger berichtet alle {{ contract.review_interval_months }} "
-        "Monate{% if contract.next_review_on %}, erstmals zum {{ contract.next_review_on }}{% endif %}.{% endif %}"
+        "{% if contract.review_interval_months %}Der Träger berichtet alle {{ "
+        "contract.review_interval_months }} "
+        "Monate{% if contract.next_review_on %}, erstmals zum {{ contract.next_review_on }}{% endif %}.{% "
+        "endif %}"
     )
 
     section("§ 5 Mitteilungspflichten")
@@ -122,14 +127,17 @@ def build(target: Path = TARGET) -> Path:
     section("§ 7 Datenschutz")
     para(
         "Die Parteien verarbeiten Sozialdaten nur nach § 35 SGB I, §§ 67 ff. SGB X und der DSGVO. "
-        "Daten einer leistungsberechtigten Person werden dem Leistungsträger nur mit ihrer Einwilligung oder auf "
+        "Daten einer leistungsberechtigten Person werden dem Leistungsträger nur mit ihrer Einwilligung oder "
+        "auf "
         "gesetzlicher Grundlage übermittelt. Leistungsnachweise werden pseudonymisiert. Der Träger trifft "
-        "angemessene technische und organisatorische Maßnahmen und löscht Daten nach Ablauf der Aufbewahrungsfristen."
+        "angemessene technische und organisatorische Maßnahmen und löscht Daten nach Ablauf der "
+        "Aufbewahrungsfristen."
     )
 
     section("§ 8 Schlussbestimmungen")
     para(
-        "Änderungen und Ergänzungen bedürfen der Schriftform. Sollte eine Bestimmung unwirksam sein, bleibt die "
+        "Änderungen und Ergänzungen bedürfen der Schriftform. Sollte eine Bestimmung unwirksam sein, bleibt "
+        "die "
         "Wirksamkeit der übrigen Bestimmungen unberührt."
     )
 

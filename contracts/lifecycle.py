@@ -1,4 +1,5 @@
-"""The contract lifecycle: which step may follow which, and what an agreement must contain before it is sent."""
+"""The contract lifecycle: which step may follow which, and what an agreement must contain before it is
+sent."""
 
 from dataclasses import dataclass
 
@@ -33,8 +34,10 @@ class Gap:
 def completeness_gaps(contract) -> list[Gap]:
     """What the agreement lacks per EinglMindV § 2 (SGB II), applied to every agreement we send.
 
-    § 2 requires (1) a service agreement on content, scope and quality, (2) a compensation agreement of flat rates
-    and amounts for individual service areas, (3) a review agreement on economic efficiency and quality; further
+    § 2 requires (1) a service agreement on content, scope and quality, (2) a compensation agreement of flat
+    rates
+    and amounts for individual service areas, (3) a review agreement on economic efficiency and quality;
+    further
     notification duties, a fixed term and termination rules.
     """
     gaps: list[Gap] = []

@@ -30,7 +30,8 @@ PARTNER_KINDS = ("childcare", "training", "counselling", "employer", "other")
 
 
 class Partner(TenantScoped, Timestamped, db.Model):
-    """A partner organisation of the network (childcare provider, training provider, counselling service, …)."""
+    """A partner organisation of the network (childcare provider, training provider, counselling service,
+    …)."""
 
     __tablename__ = "partners"
     __tenant_args__ = (UniqueConstraint("tenant_id", "name"),)
@@ -149,7 +150,8 @@ class Contract(TenantScoped, Timestamped, db.Model):
 
 
 class RateLine(TenantScoped, db.Model):
-    """One line of the compensation: a flat rate (per case and month, per period) or an hourly amount per area."""
+    """One line of the compensation: a flat rate (per case and month, per period) or an hourly amount per
+    area."""
 
     __tablename__ = "rate_lines"
     __tenant_args__ = (
@@ -220,7 +222,8 @@ PDF_STATES = ("pending", "done", "failed")
 
 
 class ContractDocument(TenantScoped, db.Model):
-    """A rendering of a contract (docx, then PDF by a task) or the uploaded signed copy. Files never change."""
+    """A rendering of a contract (docx, then PDF by a task) or the uploaded signed copy. Files never
+    change."""
 
     __tablename__ = "contract_documents"
     __tenant_args__ = (
@@ -260,3 +263,58 @@ class ContractReminder(TenantScoped, db.Model):
     event: Mapped[str] = mapped_column(String(20), nullable=False)  # ends | review
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Enrolment(TenantScoped, Timestamped, db.Model):
+    """A funding approval (Kostenzusage): a case is enrolled under a contract for a date range.
+
+    `case_id` is a plain integer for now: the composite foreign key to cases is added when the cases package
+    joins (see the merge migration).
+    """
+
+    __tablename__ = "enrolments"
+    __tenant_args__ = (
+        tenant_fk("contract_id", "contracts"),
+        CheckConstraint("to_on >= from_on", name="range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    contract_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    from_on: Mapped[date] = mapped_column(Date, nullable=False)
+    to_on: Mapped[date] = mapped_column(Date, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+
+    contract: Mapped[Contract] = relationship(
+        primaryjoin="Contract.id == foreign(Enrolment.contract_id)", viewonly=True, lazy="joined"
+    )
+    approved_hours: Mapped[list["ApprovedHours"]] = relationship(
+        primaryjoin="Enrolment.id == foreign(ApprovedHours.enrolment_id)",
+        cascade="all, delete-orphan",
+        order_by="ApprovedHours.id",
+    )
+
+
+class ApprovedHours(TenantScoped, db.Model):
+    """Hours approved for one service area within an enrolment (optional)."""
+
+    __tablename__ = "approved_hours"
+    __tenant_args__ = (
+        UniqueConstraint("tenant_id", "enrolment_id", "service_area_id"),
+        tenant_fk("enrolment_id", "enrolments", ondelete="CASCADE"),
+        tenant_fk("service_area_id", "service_areas"),
+        CheckConstraint("minutes > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    service_area_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    area = relationship(
+        "ServiceArea",
+        primaryjoin="ServiceArea.id == foreign(ApprovedHours.service_area_id)",
+        viewonly=True,
+        lazy="joined",
+    )

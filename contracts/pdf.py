@@ -1,6 +1,7 @@
 """DOCX → PDF with LibreOffice headless.
 
-Each conversion gets its own user profile (-env:UserInstallation): two soffice processes sharing a profile make the
+Each conversion gets its own user profile (-env:UserInstallation): two soffice processes sharing a profile
+make the
 second one exit 0 without output. So we also check that the PDF exists and looks like one, and we time out.
 """
 

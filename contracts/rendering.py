@@ -1,8 +1,11 @@
 """Contract documents from .docx templates: the documented context, the sandbox, rendering and upload checks.
 
-Templates are uploaded by tenants, so they are untrusted code: docxtpl renders them in an immutable Jinja sandbox
-(no underscore attributes, no mutation, no loader so no include/import of files, bounded ranges and repetitions),
-with autoescape ON (an `&` or `<` in a name would otherwise break the document XML), and with plain dicts as data
+Templates are uploaded by tenants, so they are untrusted code: docxtpl renders them in an immutable Jinja
+sandbox
+(no underscore attributes, no mutation, no loader so no include/import of files, bounded ranges and
+repetitions),
+with autoescape ON (an `&` or `<` in a name would otherwise break the document XML), and with plain dicts as
+data
 (never ORM objects, which would lead to the session and the database).
 """
 
@@ -27,7 +30,8 @@ MAX_REPEAT = 10_000  # longest string/list a template may build with * or **
 
 LEGAL_BASIS_LABELS = {
     "sgb2_16a": "§ 16a SGB II (kommunale Eingliederungsleistungen)",
-    "sgb2_16_sgb3_45": "§ 16 SGB II i. V. m. § 45 SGB III (Maßnahmen zur Aktivierung und beruflichen Eingliederung)",
+    "sgb2_16_sgb3_45": "§ 16 SGB II i. V. m. § 45 SGB III "
+    "(Maßnahmen zur Aktivierung und beruflichen Eingliederung)",
     "sgb2_17": "§ 17 SGB II (Einrichtungen und Dienste für Leistungen zur Eingliederung)",
     "sgb8_77_78a": "§§ 77, 78a ff. SGB VIII (Vereinbarungen über Leistungsangebote und Entgelte)",
     "sgb12_75": "§§ 75 ff. SGB XII (Vereinbarungen mit Trägern von Einrichtungen)",
@@ -239,7 +243,8 @@ FILTERS_DOC = {
 
 
 def sample_context() -> dict:
-    """Realistic values for every documented variable: upload checks render with them, the help page shows them."""
+    """Realistic values for every documented variable: upload checks render with them, the help page shows
+    them."""
     return {
         "provider": {
             "name": "Lokales Bündnis für Familie Musterstadt",
@@ -330,7 +335,8 @@ def render_docx(template_bytes: bytes, context: dict) -> bytes:
 
 
 def check_zip(data: bytes) -> list[str]:
-    """Real .docx, not too big, no zip bomb (checked from the central directory before anything is inflated)."""
+    """Real .docx, not too big, no zip bomb (checked from the central directory before anything is
+    inflated)."""
     if len(data) > MAX_TEMPLATE_BYTES:
         return [_l("The file is larger than %(mb)s MB.", mb=MAX_TEMPLATE_BYTES // (1024 * 1024))]
     if not zipfile.is_zipfile(io.BytesIO(data)):

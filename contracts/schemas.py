@@ -176,7 +176,8 @@ class ContractDetailSchema(ContractSchema):
     def _missing(self, contract):
         from contracts.lifecycle import completeness_gaps
 
-        return [{"key": g.key, "field": g.field, "message": str(g.message)} for g in completeness_gaps(contract)]
+        gaps = completeness_gaps(contract)
+        return [{"key": g.key, "field": g.field, "message": str(g.message)} for g in gaps]
 
 
 class ContractListArgs(Schema):

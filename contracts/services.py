@@ -1,12 +1,13 @@
 """Contract-side verbs: agencies, partners, templates, contracts and their lifecycle, documents."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from cases.models import ServiceArea
 from contracts import pdf, rendering
@@ -22,11 +23,14 @@ from contracts.models import (
     STATUSES,
     VAT_MODES,
     Agency,
+    ApprovedHours,
     Contract,
     ContractDocument,
     ContractPartner,
+    ContractReminder,
     ContractStep,
     ContractTemplate,
+    Enrolment,
     Partner,
     RateLine,
 )
@@ -117,7 +121,7 @@ def list_agencies():
     return db.session.scalars(select(Agency).order_by(Agency.name)).all()
 
 
-# --- partner organisations -------------------------------------------------------------------------------------
+# --- partner organisations ----------------------------------------------------------------------------------
 
 PARTNER_FIELDS = ("name", "kind", "email", "address", "contact")
 
@@ -190,7 +194,7 @@ def list_partners():
     return db.session.scalars(select(Partner).order_by(Partner.name)).all()
 
 
-# --- contract templates ----------------------------------------------------------------------------------------
+# --- contract templates -------------------------------------------------------------------------------------
 
 DEFAULT_TEMPLATE_PATH = Path(__file__).parent / "templates_docx" / "default_de.docx"
 DEFAULT_TEMPLATE_NAME = "Standardvorlage (Deutsch)"
@@ -285,7 +289,7 @@ def list_service_areas():
     ).all()
 
 
-# --- contracts -------------------------------------------------------------------------------------------------
+# --- contracts ----------------------------------------------------------------------------------------------
 
 TERM_FIELDS = (
     "agency_id",
@@ -489,7 +493,8 @@ def transition(
     end_reason: str | None = None,
     note: str = "",
 ) -> ContractStep:
-    """One lifecycle step, with who and when; illegal steps, self-approval and incomplete sending are conflicts."""
+    """One lifecycle step, with who and when; illegal steps, self-approval and incomplete sending are
+    conflicts."""
     if to not in STATUSES:
         raise ValidationFailed(
             _l("Unknown state."), {"to": [_l("One of: %(choices)s.", choices=", ".join(STATUSES))]}
@@ -568,7 +573,8 @@ def completeness(contract: Contract) -> list[Gap]:
 
 
 def create_amendment(contract: Contract, actor: Actor) -> Contract:
-    """A new draft version of an active contract with the same terms; the active one stays in force until then."""
+    """A new draft version of an active contract with the same terms; the active one stays in force until
+    then."""
     if contract.status != "active":
         raise Conflict(_l("Only an active contract is amended; drafts are edited directly."))
     if (
@@ -639,13 +645,14 @@ def _contract_references_agency(agency: Agency) -> str | None:
 AGENCY_REFERENCE_CHECKS.append(_contract_references_agency)
 
 
-# --- documents -------------------------------------------------------------------------------------------------
+# --- documents ----------------------------------------------------------------------------------------------
 
 MAX_SIGNED_PDF_BYTES = 20 * 1024 * 1024
 
 
 def render_document(contract: Contract, tenant, actor: Actor) -> ContractDocument:
-    """Render the contract from the exact template version it keeps; store the .docx; the PDF follows by task."""
+    """Render the contract from the exact template version it keeps; store the .docx; the PDF follows by
+    task."""
     template = contract.template or get_template(ensure_default_template(tenant.id).id)
     if contract.template_id is None:
         contract.template_id = template.id
@@ -778,3 +785,206 @@ def document_file(doc: ContractDocument, fmt: str, tenant_id: int, actor: Actor)
     )
     name = f"vertrag-{doc.contract_id}-{doc.id}{'-unterschrieben' if doc.kind == 'signed' else ''}.{fmt}"
     return storage.path_of(relative, tenant_id), name
+
+
+# --- reminders ----------------------------------------------------------------------------------------------
+
+REMINDER_DAYS = {"ends": 60, "review": 30}  # how long before the date the admins hear of it
+
+
+def due_reminders(today: date) -> list[tuple[Contract, str, date]]:
+    """(contract, event, date) for active contracts that end or are due for review within the reminder
+    window."""
+    out = []
+    for contract in db.session.scalars(select(Contract).where(Contract.status == "active")).unique():
+        for event, when in (("ends", contract.valid_to), ("review", contract.next_review_on)):
+            if when is not None and today <= when <= today + timedelta(days=REMINDER_DAYS[event]):
+                out.append((contract, event, when))
+    return out
+
+
+def send_reminders(tenant, today: date) -> int:
+    """E-mail the tenant's admins once per (contract, event, date): the unique row is written before the mail,
+    in the same transaction, so a rerun (or a second beat) finds it and stays silent."""
+    from core.mail import send_mail
+    from tenants.models import Membership
+
+    admins = [
+        m.user.email
+        for m in db.session.scalars(select(Membership).where(Membership.role.in_(("owner", "admin"))))
+        if m.user.active
+    ]
+    sent = 0
+    for contract, event, when in due_reminders(today):
+        try:
+            with db.session.begin_nested():
+                db.session.add(ContractReminder(contract_id=contract.id, event=event, due_on=when))
+        except IntegrityError:
+            continue  # reminded already
+        subject, body = _reminder_text(tenant, contract, event, when)
+        for email in admins:
+            send_mail(email, subject, body)
+        audit.record(
+            Actor.system("reminders"),
+            f"contract.reminder.{event}",
+            contract,
+            diff={"due_on": [None, when.isoformat()]},
+        )
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+def _reminder_text(tenant, contract: Contract, event: str, when: date) -> tuple[str, str]:
+    from flask import url_for
+
+    day = when.strftime("%d.%m.%Y")
+    if event == "ends":
+        subject = _l("Contract “%(title)s” ends on %(day)s", title=contract.title, day=day)
+        what = _l(
+            "The contract “%(title)s” with %(agency)s ends on %(day)s. Please decide in time whether it "
+            "is renewed.",
+            title=contract.title,
+            agency=contract.agency.name,
+            day=day,
+        )
+    else:
+        subject = _l("Efficiency review of “%(title)s” due on %(day)s", title=contract.title, day=day)
+        what = _l(
+            "The review of economic efficiency and quality of “%(title)s” with %(agency)s is due on %(day)s.",
+            title=contract.title,
+            agency=contract.agency.name,
+            day=day,
+        )
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    try:
+        link = base + url_for("contracts.contract", slug=tenant.slug, contract_id=contract.id)
+    except RuntimeError:  # no request: build the path by hand
+        link = f"{base}/{tenant.slug}/contracts/{contract.id}"
+    return str(subject), f"{what}\n\n{link}\n"
+
+
+# --- funding approvals (enrolments) -------------------------------------------------------------------------
+
+ENROLLABLE = ("signed", "active")
+
+
+def enrol_case(case_id: int, data: dict, actor: Actor) -> Enrolment:
+    """Enrol a case under a contract for [from_on, to_on], inside the contract's validity, without overlapping
+    another enrolment of the same case under the same contract. The caller has loaded the case (ORM wall)."""
+    errors: dict[str, list] = {}
+    contract = None
+    if not data.get("contract_id"):
+        errors["contract_id"] = [_l("Required.")]
+    else:
+        contract = db.session.scalar(select(Contract).where(Contract.id == data["contract_id"]))
+        if contract is None:
+            errors["contract_id"] = [_l("No such contract.")]
+    from_on, to_on = data.get("from_on"), data.get("to_on")
+    if from_on is None:
+        errors["from_on"] = [_l("Required.")]
+    if to_on is None:
+        errors["to_on"] = [_l("Required.")]
+    if from_on and to_on and to_on < from_on:
+        errors["to_on"] = [_l("Before the start.")]
+    hours = []
+    if data.get("approved_hours"):
+        codes = {sa.code: sa for sa in db.session.scalars(select(ServiceArea))}
+        for code, value in data["approved_hours"].items():
+            if code not in codes:
+                errors.setdefault("approved_hours", []).append(
+                    _l("No service area with code %(code)s.", code=code)
+                )
+            elif not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                errors.setdefault("approved_hours", []).append(_l("Hours must be a positive number."))
+            else:
+                hours.append(ApprovedHours(service_area_id=codes[code].id, minutes=round(value * 60)))
+    if errors:
+        raise ValidationFailed(_l("The enrolment has invalid fields."), errors)
+    if contract.status not in ENROLLABLE:
+        raise Conflict(
+            _l("Cases can be enrolled only under a signed or active contract."),
+            {"contract_id": [_l("Contract is %(status)s.", status=contract.status)]},
+        )
+    if (
+        contract.valid_from is None
+        or contract.valid_to is None
+        or from_on < contract.valid_from
+        or to_on > contract.valid_to
+    ):
+        raise Conflict(
+            _l("The enrolment must lie inside the contract's validity."),
+            {"from_on": [_l("Valid from %(a)s to %(b)s.", a=contract.valid_from, b=contract.valid_to)]},
+        )
+    overlap = db.session.scalar(
+        select(Enrolment.id).where(
+            Enrolment.case_id == case_id,
+            Enrolment.contract_id == contract.id,
+            Enrolment.from_on <= to_on,
+            Enrolment.to_on >= from_on,
+        )
+    )
+    if overlap is not None:
+        raise Conflict(
+            _l("The case is already enrolled under this contract in this period."),
+            {"from_on": [_l("Overlaps enrolment %(id)s.", id=overlap)]},
+        )
+    enrolment = Enrolment(
+        case_id=case_id,
+        contract_id=contract.id,
+        from_on=from_on,
+        to_on=to_on,
+        note=(data.get("note") or "").strip(),
+        created_by_id=actor.user_id,
+    )
+    enrolment.approved_hours.extend(hours)
+    db.session.add(enrolment)
+    db.session.flush()
+    audit.record(
+        actor,
+        "enrolment.create",
+        enrolment,
+        diff={
+            "case_id": [None, case_id],
+            "contract_id": [None, contract.id],
+            "from_on": [None, from_on.isoformat()],
+            "to_on": [None, to_on.isoformat()],
+        },
+    )
+    return enrolment
+
+
+def enrolments_of_case(case_id: int) -> list[Enrolment]:
+    return (
+        db.session.scalars(select(Enrolment).where(Enrolment.case_id == case_id).order_by(Enrolment.from_on))
+        .unique()
+        .all()
+    )
+
+
+def enrolments_of_contract(contract: Contract) -> list[Enrolment]:
+    return (
+        db.session.scalars(
+            select(Enrolment).where(Enrolment.contract_id == contract.id).order_by(Enrolment.from_on)
+        )
+        .unique()
+        .all()
+    )
+
+
+def funded(case_id: int, on: date, service_area_id: int) -> bool:
+    """Is the case enrolled on that day under a contract that pays hours in that service area?
+
+    The check cases' FUNDING_CHECKS wants (register `lambda case, on, area: funded(case.id, on, area.id)`)."""
+    query = (
+        select(Enrolment.id)
+        .join(RateLine, RateLine.contract_id == Enrolment.contract_id)
+        .where(
+            Enrolment.case_id == case_id,
+            Enrolment.from_on <= on,
+            Enrolment.to_on >= on,
+            RateLine.kind == "per_unit",
+            RateLine.service_area_id == service_area_id,
+        )
+    )
+    return db.session.scalar(query.limit(1)) is not None

@@ -113,7 +113,7 @@ def _problem_text(exc: ServiceError) -> str:
     return " ".join([detail, *extra])
 
 
-# --- partner organisations -------------------------------------------------------------------------------------
+# --- partner organisations ----------------------------------------------------------------------------------
 
 
 @bp.get("/partners/")
@@ -184,7 +184,7 @@ def _partner_data(form: PartnerForm) -> dict:
     return {name: form[name].data or "" for name in services.PARTNER_FIELDS}
 
 
-# --- contracts -------------------------------------------------------------------------------------------------
+# --- contracts ----------------------------------------------------------------------------------------------
 
 
 @bp.app_template_filter("euro")
@@ -230,10 +230,11 @@ def _contract_form(contract=None) -> ContractForm:
 def _contract_data(form: ContractForm) -> dict:
     """Form → service input; amounts typed in euros become cents (field errors on failure)."""
     errors: dict[str, list[str]] = {}
-    data = {name: form[name].data for name in (
-        "agency_id", "title", "legal_basis", "route", "scope", "quality", "valid_from", "valid_to", "billing_cycle",
-        "prorate_days", "vat", "vat_exempt_reason", "efficiency_review", "efficiency_indicators",
-        "review_interval_months", "next_review_on", "notification_duties", "termination", "notice_period_months")}
+    names = ("agency_id", "title", "legal_basis", "route", "scope", "quality", "valid_from", "valid_to",
+             "billing_cycle", "prorate_days", "vat", "vat_exempt_reason", "efficiency_review",
+             "efficiency_indicators", "review_interval_months", "next_review_on", "notification_duties",
+             "termination", "notice_period_months")
+    data = {name: form[name].data for name in names}
     for key in ("scope", "quality", "vat_exempt_reason", "efficiency_review", "efficiency_indicators",
                 "notification_duties", "termination", "title"):
         data[key] = data[key] or ""
@@ -255,7 +256,8 @@ def _contract_data(form: ContractForm) -> dict:
             amount = parse_euros(row.amount.data)
         except ValueError:
             row.amount.errors = [*row.amount.errors, _("Enter an amount such as 180,00.")]
-            errors.setdefault("_rates", []).append(_("Rate line %(n)s: enter an amount such as 180,00.", n=i + 1))
+            message = _("Rate line %(n)s: enter an amount such as 180,00.", n=i + 1)
+            errors.setdefault("_rates", []).append(message)
             continue
         form.rate_rows.append(i)
         rates.append({"kind": row.kind.data, "service_area": row.service_area.data or None,
@@ -267,7 +269,8 @@ def _contract_data(form: ContractForm) -> dict:
 
 
 def _apply_contract_errors(form: ContractForm, exc: ServiceError) -> None:
-    """Service errors onto the form; `rates.<n>.<field>` counts only the filled-in rows, map it back to the row."""
+    """Service errors onto the form; `rates.<n>.<field>` counts only the filled-in rows, map it back to the
+    row."""
     rows = getattr(form, "rate_rows", list(range(len(form.rates.entries))))
     plain = {}
     for key, messages in (exc.errors or {}).items():
@@ -339,7 +342,8 @@ def contract(contract_id: int):
         legal_bases=dict(LEGAL_BASIS_LABELS), routes=dict(ROUTE_LABELS), cycles=dict(BILLING_CYCLE_LABELS),
         rate_kinds=dict(RATE_KIND_LABELS), versions=versions,
         diff=services.terms_diff(previous, contract) if previous else [], previous=previous,
-        signed_form=SignedCopyForm(), today=services.today_local(),
+        signed_form=SignedCopyForm(),
+        enrolments=services.enrolments_of_contract(contract), today=services.today_local(),
         four_eyes_blocked=contract.drafted_by_id is not None and contract.drafted_by_id == current_user.id)
 
 
@@ -352,7 +356,8 @@ def transition_contract(contract_id: int):
         flash(_("The step could not be taken: %(errors)s", errors=form.errors), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     try:
-        services.transition(contract, form.to.data, current_actor(), on=form.on.data, note=form.note.data or "")
+        services.transition(contract, form.to.data, current_actor(), on=form.on.data,
+                            note=form.note.data or "")
     except ServiceError as exc:
         db.session.rollback()
         flash(_problem_text(exc), "error")
@@ -402,8 +407,9 @@ def upload_signed_copy(contract_id: int):
         flash(_("Please choose the PDF and enter both signature dates."), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="signed"))
     try:
-        services.upload_signed_copy(contract, g.tenant.id, form.file.data.read(), form.signed_by_provider_on.data,
-                                    form.signed_by_agency_on.data, current_actor())
+        services.upload_signed_copy(contract, g.tenant.id, form.file.data.read(),
+                                    form.signed_by_provider_on.data, form.signed_by_agency_on.data,
+                                    current_actor())
     except ServiceError as exc:
         db.session.rollback()
         flash(_problem_text(exc), "error")
@@ -432,7 +438,7 @@ def download_pdf(contract_id: int, document_id: int):
     return _send_document(contract_id, document_id, "pdf")
 
 
-# --- templates -------------------------------------------------------------------------------------------------
+# --- templates ----------------------------------------------------------------------------------------------
 
 
 @bp.get("/contract-templates/")
@@ -450,7 +456,8 @@ def upload_template():
     if form.validate_on_submit():
         data = form.file.data.read(rendering.MAX_TEMPLATE_BYTES + 1)
         try:
-            row = services.upload_template(g.tenant.id, form.name.data, data, current_actor(), form.note.data or "")
+            row = services.upload_template(g.tenant.id, form.name.data, data, current_actor(),
+                                           form.note.data or "")
         except ServiceError as exc:
             db.session.rollback()
             apply_service_errors(form, exc)
@@ -467,8 +474,9 @@ def download_template(template_id: int):
     row = services.get_template(template_id)
     audit.record(current_actor(), "contract_template.download", row)
     db.session.commit()
+    name = f"{secure_filename(row.name) or 'vorlage'}-v{row.version}.docx"
     return send_file(storage.path_of(row.storage_path, g.tenant.id), mimetype=MIMETYPES["docx"],
-                     as_attachment=True, download_name=f"{secure_filename(row.name) or 'vorlage'}-v{row.version}.docx")
+                     as_attachment=True, download_name=name)
 
 
 @bp.get("/contract-templates/help")

@@ -1,6 +1,8 @@
-"""File storage: bytes under STORAGE_DIR/<tenant_id>/<category>/…, addressed by a relative path, never overwritten.
+"""File storage: bytes under STORAGE_DIR/<tenant_id>/<category>/…, addressed by a relative path, never
+overwritten.
 
-Callers keep the returned relative path and SHA-256 on the owning row; files are served only by views that load
+Callers keep the returned relative path and SHA-256 on the owning row; files are served only by views that
+load
 that row through the ORM wall first (so another tenant's path is never reachable by id).
 """
 
@@ -24,7 +26,8 @@ def _root() -> Path:
 
 
 def store(tenant_id: int, category: str, data: bytes, suffix: str) -> StoredFile:
-    """Write a new file for the tenant; a fresh name each time, opened with O_EXCL so nothing is overwritten."""
+    """Write a new file for the tenant; a fresh name each time, opened with O_EXCL so nothing is
+    overwritten."""
     if not category.isidentifier() or not suffix.isalnum():
         raise ValueError("category and suffix must be plain names")
     digest = hashlib.sha256(data).hexdigest()

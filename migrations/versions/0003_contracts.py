@@ -1,4 +1,4 @@
-"""contracts: templates, contracts, rate lines, partners, steps, documents, reminders
+"""contracts: templates, contracts, rate lines, partners, steps, documents, reminders, enrolments
 
 Revision ID: 0003_contracts
 Revises: 0001
@@ -183,13 +183,64 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_rate_lines_contract_id'), ['contract_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rate_lines_tenant_id'), ['tenant_id'], unique=False)
 
-    for table in ('contract_templates', 'contracts', 'contract_documents', 'contract_partners', 'contract_reminders', 'contract_steps', 'rate_lines'):
+    op.create_table('enrolments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('contract_id', sa.Integer(), nullable=False),
+    sa.Column('from_on', sa.Date(), nullable=False),
+    sa.Column('to_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('to_on >= from_on', name=op.f('ck_enrolments_range')),
+    sa.ForeignKeyConstraint(['tenant_id', 'contract_id'], ['contracts.tenant_id', 'contracts.id'], name=op.f('fk_enrolments_tenant_id_contract_id_contracts')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_enrolments_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolments')),
+    sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_enrolments_tenant_id_id'))
+    )
+    with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enrolments_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enrolments_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enrolments_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('approved_hours',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enrolment_id', sa.Integer(), nullable=False),
+    sa.Column('service_area_id', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('minutes > 0', name=op.f('ck_approved_hours_positive')),
+    sa.ForeignKeyConstraint(['tenant_id', 'enrolment_id'], ['enrolments.tenant_id', 'enrolments.id'], name=op.f('fk_approved_hours_tenant_id_enrolment_id_enrolments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id', 'service_area_id'], ['service_areas.tenant_id', 'service_areas.id'], name=op.f('fk_approved_hours_tenant_id_service_area_id_service_areas')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_approved_hours_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_approved_hours')),
+    sa.UniqueConstraint('tenant_id', 'enrolment_id', 'service_area_id', name=op.f('uq_approved_hours_tenant_id_enrolment_id_service_area_id')),
+    sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_approved_hours_tenant_id_id'))
+    )
+    with op.batch_alter_table('approved_hours', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_approved_hours_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_approved_hours_tenant_id'), ['tenant_id'], unique=False)
+
+    for table in ('contract_templates', 'contracts', 'contract_documents', 'contract_partners', 'contract_reminders', 'contract_steps', 'rate_lines', 'enrolments', 'approved_hours'):
         protect_tenant_table(table)
 
 
 def downgrade():
-    for table in ('contract_templates', 'contracts', 'contract_documents', 'contract_partners', 'contract_reminders', 'contract_steps', 'rate_lines'):
+    for table in ('contract_templates', 'contracts', 'contract_documents', 'contract_partners', 'contract_reminders', 'contract_steps', 'rate_lines', 'enrolments', 'approved_hours'):
         unprotect_tenant_table(table)
+    with op.batch_alter_table('approved_hours', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_approved_hours_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_approved_hours_enrolment_id'))
+
+    op.drop_table('approved_hours')
+    with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enrolments_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_enrolments_contract_id'))
+        batch_op.drop_index(batch_op.f('ix_enrolments_case_id'))
+
+    op.drop_table('enrolments')
     with op.batch_alter_table('rate_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rate_lines_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_rate_lines_contract_id'))

@@ -1,4 +1,5 @@
-"""The contracts API: drafting, editing only in draft, the lifecycle with four-eyes approval and completeness."""
+"""The contracts API: drafting, editing only in draft, the lifecycle with four-eyes approval and
+completeness."""
 
 from tests.contracts.conftest import contract_payload
 
@@ -10,7 +11,8 @@ def _create(client, headers, agency_id, **overrides):
 
 
 def test_create_and_read_contract_with_rate_lines(client, tenant_a, api_token, make_agency):
-    """Does POST /api/v1/contracts store the terms and three rate lines, and GET return them with documents?"""
+    """Does POST /api/v1/contracts store the terms and three rate lines, and GET return them with
+    documents?"""
     headers = api_token(tenant_a, "finance")
     agency_id = make_agency(tenant_a)
     created = _create(client, headers, agency_id)
@@ -30,7 +32,8 @@ def test_create_and_read_contract_with_rate_lines(client, tenant_a, api_token, m
 
 
 def test_invalid_contract_fields_are_422_with_field_errors(client, tenant_a, api_token, make_agency):
-    """Are an unknown service area, an hourly rate without area, a bad agency and a reversed term 422 by field?"""
+    """Are an unknown service area, an hourly rate without area, a bad agency and a reversed term 422 by
+    field?"""
     headers = api_token(tenant_a, "finance")
     agency_id = make_agency(tenant_a)
     r = client.post(
@@ -61,7 +64,8 @@ def test_invalid_contract_fields_are_422_with_field_errors(client, tenant_a, api
 
 
 def test_walk_to_active_with_four_eyes(client, tenant_a, api_token, make_agency):
-    """Can a contract go draft → … → active with who and when recorded, approved by someone other than the drafter?"""
+    """Can a contract go draft → … → active with who and when recorded, approved by someone other than the
+    drafter?"""
     drafter = api_token(tenant_a, "finance")
     approver = api_token(tenant_a, "admin")
     cid = _create(client, drafter, make_agency(tenant_a))["id"]

@@ -2,7 +2,8 @@
 
 
 def test_demo_seed_has_contracts_in_three_states_with_three_rate_lines(app_ctx):
-    """Does `demo seed` create partners, the default template and contracts (active, sent, draft) of 3 lines each?"""
+    """Does `demo seed` create partners, the default template and contracts (active, sent, draft) of 3 lines
+    each?"""
     from sqlalchemy import select
 
     from contracts import services

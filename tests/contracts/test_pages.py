@@ -1,4 +1,5 @@
 """The contract pages: partners, drafting with rate lines, lifecycle buttons, templates and their help."""
+
 import io
 
 import pytest
@@ -8,14 +9,31 @@ from tests.conftest import csrf_from
 
 def _draft_form(agency_id: int, **overrides) -> dict:
     data = {
-        "agency_id": str(agency_id), "title": "Fallmanagement 2027", "template_id": "0", "legal_basis": "sgb2_16a",
-        "route": "agreement", "scope": "Fallmanagement für 40 Alleinerziehende", "quality": "Fachkräfte",
-        "valid_from": "2027-01-01", "valid_to": "2027-12-31", "billing_cycle": "monthly", "budget": "120.000,00",
-        "vat": "exempt", "efficiency_review": "Halbjährlicher Bericht", "notification_duties": "Binnen einer Woche",
-        "termination": "Aus wichtigem Grund", "notice_period_months": "3",
-        "rates-0-kind": "per_case_month", "rates-0-service_area": "case_management", "rates-0-amount": "180,00",
-        "rates-1-kind": "per_unit", "rates-1-service_area": "childcare", "rates-1-amount": "32,50",
-        "rates-2-kind": "per_period", "rates-2-service_area": "", "rates-2-label": "Koordination",
+        "agency_id": str(agency_id),
+        "title": "Fallmanagement 2027",
+        "template_id": "0",
+        "legal_basis": "sgb2_16a",
+        "route": "agreement",
+        "scope": "Fallmanagement für 40 Alleinerziehende",
+        "quality": "Fachkräfte",
+        "valid_from": "2027-01-01",
+        "valid_to": "2027-12-31",
+        "billing_cycle": "monthly",
+        "budget": "120.000,00",
+        "vat": "exempt",
+        "efficiency_review": "Halbjährlicher Bericht",
+        "notification_duties": "Binnen einer Woche",
+        "termination": "Aus wichtigem Grund",
+        "notice_period_months": "3",
+        "rates-0-kind": "per_case_month",
+        "rates-0-service_area": "case_management",
+        "rates-0-amount": "180,00",
+        "rates-1-kind": "per_unit",
+        "rates-1-service_area": "childcare",
+        "rates-1-amount": "32,50",
+        "rates-2-kind": "per_period",
+        "rates-2-service_area": "",
+        "rates-2-label": "Koordination",
         "rates-2-amount": "500",
     }
     data.update(overrides)
@@ -25,12 +43,16 @@ def _draft_form(agency_id: int, **overrides) -> dict:
 def test_partner_crud(client, tenant_a, login, no_csrf):
     """Can an admin create, edit and delete a partner organisation, with names shown escaped?"""
     login(client, tenant_a, "admin")
-    r = client.post(f"/{tenant_a.slug}/partners/new", data={"name": "Kita <Sonne> & Mond", "kind": "childcare"})
+    r = client.post(
+        f"/{tenant_a.slug}/partners/new", data={"name": "Kita <Sonne> & Mond", "kind": "childcare"}
+    )
     assert r.status_code == 302
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Kita &lt;Sonne&gt; &amp; Mond" in page
     partner_url = r.headers["Location"]
-    r = client.post(partner_url + "/edit", data={"name": "Kita Mond", "kind": "childcare", "email": "kita@example.org"})
+    r = client.post(
+        partner_url + "/edit", data={"name": "Kita Mond", "kind": "childcare", "email": "kita@example.org"}
+    )
     assert r.status_code == 302
     assert "Kita Mond" in client.get(f"/{tenant_a.slug}/partners/").get_data(as_text=True)
     assert client.post(partner_url + "/delete").status_code == 302
@@ -69,8 +91,12 @@ def test_bad_amount_and_unknown_area_show_field_errors(client, tenant_a, login, 
     """Does a typo in an amount or an hourly rate without service area come back as an error, not a 500?"""
     agency_id = make_agency(tenant_a)
     login(client, tenant_a, "admin")
-    r = client.post(f"/{tenant_a.slug}/contracts/new", data=_draft_form(
-        agency_id, **{"rates-0-amount": "18o", "rates-1-service_area": "", "budget": "viel"}))
+    r = client.post(
+        f"/{tenant_a.slug}/contracts/new",
+        data=_draft_form(
+            agency_id, **{"rates-0-amount": "18o", "rates-1-service_area": "", "budget": "viel"}
+        ),
+    )
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert "error-summary" in page and 'aria-invalid="true"' in page
@@ -96,8 +122,11 @@ def test_upload_form_refuses_non_docx(client, tenant_a, login):
     """Is a text file uploaded as template refused with a message (CSRF on)?"""
     login(client, tenant_a, "admin")
     token = csrf_from(client.get(f"/{tenant_a.slug}/contract-templates/new").data)
-    r = client.post(f"/{tenant_a.slug}/contract-templates/new", content_type="multipart/form-data", data={
-        "csrf_token": token, "name": "X", "file": (io.BytesIO(b"hello"), "x.docx")})
+    r = client.post(
+        f"/{tenant_a.slug}/contract-templates/new",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "name": "X", "file": (io.BytesIO(b"hello"), "x.docx")},
+    )
     assert r.status_code == 200 and "ZIP" in r.get_data(as_text=True)
 
 
@@ -122,12 +151,26 @@ def test_render_download_and_signed_copy_in_the_browser(client, tenant_a, login,
     login(client, tenant_a, "admin")
     for to in ("approved", "sent"):
         client.post(url + "/transition", data={"to": to})
-    r = client.post(url + "/signed-copy", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(pdf), "unterschrieben.pdf"), "signed_by_provider_on": "2026-11-02",
-        "signed_by_agency_on": "2026-11-03"}, follow_redirects=True)
+    r = client.post(
+        url + "/signed-copy",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(pdf), "unterschrieben.pdf"),
+            "signed_by_provider_on": "2026-11-02",
+            "signed_by_agency_on": "2026-11-03",
+        },
+        follow_redirects=True,
+    )
     page = r.get_data(as_text=True)
     assert "02.11.2026" in page and "03.11.2026" in page
-    r = client.post(url + "/signed-copy", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(b"not a pdf"), "x.pdf"), "signed_by_provider_on": "2026-11-02",
-        "signed_by_agency_on": "2026-11-03"}, follow_redirects=True)
+    r = client.post(
+        url + "/signed-copy",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(b"not a pdf"), "x.pdf"),
+            "signed_by_provider_on": "2026-11-02",
+            "signed_by_agency_on": "2026-11-03",
+        },
+        follow_redirects=True,
+    )
     assert "Keine PDF-Datei." in r.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Contract documents: real docxtpl in the sandbox, real LibreOffice, and templates uploaded by strangers."""
+
 import io
 import zipfile
 
@@ -41,7 +42,9 @@ def test_default_template_passes_its_own_upload_checks():
     rendering.validate_template(DEFAULT_TEMPLATE_PATH.read_bytes())
 
 
-def test_ampersand_and_angle_bracket_in_partner_name_render_correctly(client, tenant_a, api_token, make_agency, app):
+def test_ampersand_and_angle_bracket_in_partner_name_render_correctly(
+    client, tenant_a, api_token, make_agency, app
+):
     """Does an '&' or '<' in a partner's or agency's name appear literally in the .docx, not corrupt it?"""
     headers = api_token(tenant_a, "admin")
     agency_id = make_agency(tenant_a, name="Jugendamt <Nord> & Süd")
@@ -60,8 +63,10 @@ def test_ampersand_and_angle_bracket_in_partner_name_render_correctly(client, te
         contract = services.get_contract(cid)
         tenant = db.session.get(Tenant, tenant_a.tenant_id)
         template = services.ensure_default_template(tenant.id)
-        data = rendering.render_docx(DEFAULT_TEMPLATE_PATH.read_bytes(),
-                                     rendering.contract_context(contract, tenant, services.today_local()))
+        data = rendering.render_docx(
+            DEFAULT_TEMPLATE_PATH.read_bytes(),
+            rendering.contract_context(contract, tenant, services.today_local()),
+        )
         assert template.builtin
     text = _text_of(data)  # python-docx parses the XML: a raw '&' or '<' would have broken it
     assert "Kita Sonne & Mond <gGmbH> (Kinderbetreuung)" in text
@@ -69,16 +74,19 @@ def test_ampersand_and_angle_bracket_in_partner_name_render_correctly(client, te
     assert "Fallmanagement | Pauschale je Fall und Monat | 180,00 € je Fall und Monat" in text
 
 
-@pytest.mark.parametrize("payload", [
-    "{{ ''.__class__.__mro__ }}",
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ agency.__class__ }}",
-    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
-    "{% include '/etc/passwd' %}",
-    "{% import '/etc/hostname' as h %}",
-    "{{ rates.append(1) }}",
-    "{{ 'x' * 100000000 }}",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ agency.__class__ }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{% include '/etc/passwd' %}",
+        "{% import '/etc/hostname' as h %}",
+        "{{ rates.append(1) }}",
+        "{{ 'x' * 100000000 }}",
+    ],
+)
 def test_malicious_template_is_refused_on_upload(payload, client, tenant_a, login, app):
     """Is a template that reaches for Python internals, files or huge memory refused on upload?"""
     with pytest.raises(rendering.TemplateProblem):
@@ -86,7 +94,8 @@ def test_malicious_template_is_refused_on_upload(payload, client, tenant_a, logi
 
 
 def test_malicious_template_renders_harmlessly_if_it_got_in():
-    """If such a template were stored anyway, does rendering refuse it or print nothing of Python's internals?"""
+    """If such a template were stored anyway, does rendering refuse it or print nothing of Python's
+    internals?"""
     for payload in ("{{ ''.__class__.__mro__ }}", "{{ agency.__class__ }}", "{% include '/etc/passwd' %}"):
         try:
             out = rendering.render_docx(_docx_with(payload), rendering.sample_context())
@@ -100,8 +109,11 @@ def test_undeclared_variables_are_reported_by_name_on_upload(client, tenant_a, l
     """Does uploading a template with unknown variables name each of them in the error?"""
     login(client, tenant_a, "admin")
     data = _docx_with("{{ agency.name }} {{ kundennummer }} {% for x in positionen %}{{ x }}{% endfor %}")
-    r = client.post(f"/{tenant_a.slug}/contract-templates/new", data={
-        "name": "Eigene Vorlage", "file": (io.BytesIO(data), "vorlage.docx")}, content_type="multipart/form-data")
+    r = client.post(
+        f"/{tenant_a.slug}/contract-templates/new",
+        data={"name": "Eigene Vorlage", "file": (io.BytesIO(data), "vorlage.docx")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     assert "kundennummer" in page and "positionen" in page
@@ -147,8 +159,11 @@ def test_template_upload_versions_and_contract_keeps_its_version(client, tenant_
     login(client, tenant_a, "admin")
     url = f"/{tenant_a.slug}/contract-templates/new"
     for text in ("V1 {{ agency.name }}", "V2 {{ agency.name }}"):
-        r = client.post(url, data={"name": "Eigene", "file": (io.BytesIO(_docx_with(text)), "v.docx")},
-                        content_type="multipart/form-data")
+        r = client.post(
+            url,
+            data={"name": "Eigene", "file": (io.BytesIO(_docx_with(text)), "v.docx")},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     from contracts import services
     from core.extensions import db
@@ -157,13 +172,16 @@ def test_template_upload_versions_and_contract_keeps_its_version(client, tenant_
         versions = [(t.name, t.version) for t in services.list_templates()]
         assert ("Eigene", 1) in versions and ("Eigene", 2) in versions
         v1 = [t for t in services.list_templates() if t.name == "Eigene" and t.version == 1][0]
-        assert db.session.get(type(v1), v1.id).sha256 != [t for t in services.list_templates() if t.version == 2][0].sha256
+        assert (
+            db.session.get(type(v1), v1.id).sha256
+            != [t for t in services.list_templates() if t.version == 2][0].sha256
+        )
 
 
 @pytest.mark.slow
 def test_render_docx_and_pdf_with_libreoffice(client, tenant_a, api_token, make_agency):
-    """Does POST …/documents render a .docx and (by the Celery task) a PDF whose text holds the rate table and the
-    mandatory sections, both downloadable and with their SHA-256?"""
+    """Does POST …/documents render a .docx and (by the Celery task) a PDF whose text holds the rate table
+    and the mandatory sections, both downloadable and with their SHA-256?"""
     import hashlib
 
     headers = api_token(tenant_a, "admin")
@@ -179,11 +197,22 @@ def test_render_docx_and_pdf_with_libreoffice(client, tenant_a, api_token, make_
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     text = " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf.data)).pages)
     text = " ".join(text.split())
-    for expected in ("Inhalt, Umfang und Qualität der Leistung", "§ 3 Vergütung",
-                     "Prüfung der Wirtschaftlichkeit und Qualität", "Mitteilungspflichten", "Laufzeit und Kündigung",
-                     "Datenschutz", "180,00 € je Fall und Monat", "32,50 € je Stunde", "Koordination",
-                     "500,00 € je Abrechnungszeitraum", "120.000,00 €", "Jobcenter Musterstadt & Umland",
-                     "01.01.2027", "31.12.2027"):
+    for expected in (
+        "Inhalt, Umfang und Qualität der Leistung",
+        "§ 3 Vergütung",
+        "Prüfung der Wirtschaftlichkeit und Qualität",
+        "Mitteilungspflichten",
+        "Laufzeit und Kündigung",
+        "Datenschutz",
+        "180,00 € je Fall und Monat",
+        "32,50 € je Stunde",
+        "Koordination",
+        "500,00 € je Abrechnungszeitraum",
+        "120.000,00 €",
+        "Jobcenter Musterstadt & Umland",
+        "01.01.2027",
+        "31.12.2027",
+    ):
         assert expected in text, expected
     detail = client.get(f"/api/v1/contracts/{cid}", headers=headers).json
     assert [d["id"] for d in detail["documents"]] == [doc["id"]]

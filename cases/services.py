@@ -1,10 +1,10 @@
 """Case-management verbs. The foundation holds the service-area catalogue; the cases issue adds the rest."""
 from sqlalchemy import select
 
+from cases.models import DEFAULT_SERVICE_AREAS, ServiceArea
 from core import audit
 from core.audit import Actor
 from core.extensions import db
-from cases.models import DEFAULT_SERVICE_AREAS, ServiceArea
 from tenants.services import TENANT_CREATED_HOOKS
 
 

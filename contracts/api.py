@@ -141,8 +141,7 @@ def transition_contract(data, contract):
 @require("contracts.write")
 @contracts_api.response(201, ContractDetailSchema)
 def amend_contract(contract_id):
-    """A new draft version of an active contract (the active one stays in force until the new one is
-    active)."""
+    """A new draft version of an active contract; the active one stays in force until then."""
     amendment = services.create_amendment(services.get_contract(contract_id), current_actor())
     db.session.commit()
     return amendment

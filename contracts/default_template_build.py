@@ -2,8 +2,7 @@
 
 Run `python -m contracts.default_template_build` after changing it and commit both files. The template follows
 EinglMindV § 2 (content/scope/quality, compensation, review of economic efficiency and quality, notification
-duties,
-fixed term, termination) and uses only the variables documented in contracts.rendering.CONTEXT_DOC.
+duties, fixed term, termination) and uses only the variables of contracts.rendering.CONTEXT_DOC.
 """
 
 from pathlib import Path

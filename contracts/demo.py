@@ -1,5 +1,4 @@
-"""Demo data of contracts/: agencies, partners, the default template and three agreements in different
-states."""
+"""Demo data of contracts/: agencies, partners, the default template, three agreements in different states."""
 
 from datetime import date
 

@@ -15,7 +15,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from contracts.leitweg import leitweg_problems
 
 AGENCY_KIND_LABELS = [
     ("jobcenter", _l("Jobcenter (SGB II)")),
@@ -35,6 +37,10 @@ class AgencyForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     contact = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
+
+    def validate_leitweg_id(self, field):
+        if problems := leitweg_problems((field.data or "").strip().upper()):
+            raise ValidationError(problems[0])
 
 
 PARTNER_KIND_LABELS = [

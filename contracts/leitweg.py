@@ -1,5 +1,4 @@
-"""Leitweg-ID (routing id of German public buyers, KoSIT spec 2.0.1): structure and ISO 7064 MOD 97-10
-check digits."""
+"""Leitweg-ID (routing id of German public buyers, KoSIT spec 2.0.1): structure and ISO 7064 MOD 97-10 check digits."""
 import re
 
 from flask_babel import lazy_gettext as _l

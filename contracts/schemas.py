@@ -1,5 +1,6 @@
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
+from contracts.leitweg import leitweg_problems
 from contracts.lifecycle import END_REASONS
 from contracts.models import (
     AGENCY_KINDS,
@@ -13,12 +14,23 @@ from contracts.models import (
 )
 
 
+def _leitweg(value: str) -> None:
+    # checked here too (not only in the service) so that all field errors come back in one answer
+    if problems := leitweg_problems((value or "").strip().upper()):
+        raise ValidationError([str(p) for p in problems])
+
+
+def _optional_email(value: str) -> None:
+    if value and "@" not in value:
+        raise ValidationError("Not a valid e-mail address.")
+
+
 class AgencySchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(load_default="other", validate=validate.OneOf(AGENCY_KINDS))
-    leitweg_id = fields.String(load_default="", validate=validate.Length(max=46))
-    email = fields.String(load_default="", validate=validate.Length(max=254))
+    leitweg_id = fields.String(load_default="", validate=[validate.Length(max=46), _leitweg])
+    email = fields.String(load_default="", validate=[validate.Length(max=254), _optional_email])
     address = fields.String(load_default="", validate=validate.Length(max=2000))
     contact = fields.String(load_default="", validate=validate.Length(max=200))
     created_at = fields.DateTime(dump_only=True)
@@ -31,8 +43,8 @@ class AgencyPatchSchema(AgencySchema):
 
     name = fields.String(validate=validate.Length(min=1, max=200))
     kind = fields.String(validate=validate.OneOf(AGENCY_KINDS))
-    leitweg_id = fields.String(validate=validate.Length(max=46))
-    email = fields.String(validate=validate.Length(max=254))
+    leitweg_id = fields.String(validate=[validate.Length(max=46), _leitweg])
+    email = fields.String(validate=[validate.Length(max=254), _optional_email])
     address = fields.String(validate=validate.Length(max=2000))
     contact = fields.String(validate=validate.Length(max=200))
 

@@ -9,7 +9,8 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from core.problems import Forbidden, ServiceError, problem, problem_from_http_exception
+from core.converters import MAX_ID
+from core.problems import Forbidden, ValidationFailed, problem, problem_from_http_exception
 
 API_PREFIX = "/api/v1"
 MAX_LIMIT = 500
@@ -22,7 +23,15 @@ class ProblemApi(Api):
         return problem_from_http_exception(error)
 
 
-api = ProblemApi(spec_kwargs={"info": {"description": "Bündnisnetz: tenant-scoped through the bearer token."}})
+api = ProblemApi(spec_kwargs={
+    "info": {"description": "Bündnisnetz: every request is scoped to the tenant of its bearer token "
+                            "(POST /api/v1/token). Errors are application/problem+json (RFC 9457)."},
+    "security": [{"bearerAuth": []}],
+})
+
+
+def register_security_scheme() -> None:
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
 
 def api_blueprint(name: str, import_name: str, url: str, description: str = "") -> SmorestBlueprint:
@@ -42,7 +51,9 @@ def page_of(query, model, args: dict) -> dict:
         try:
             after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ServiceError("Invalid cursor", {"cursor": ["Not a valid cursor."]}) from exc
+            raise ValidationFailed("Invalid cursor.", {"cursor": ["Not a valid cursor."]}) from exc
+        if not 0 <= after <= MAX_ID:
+            raise ValidationFailed("Invalid cursor.", {"cursor": ["Not a valid cursor."]})
         query = query.where(model.id > after)
     from core.extensions import db
 

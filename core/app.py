@@ -17,6 +17,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    from core.converters import BoundedIntConverter
+
+    # ids beyond the database's integer range are simply not found (404), never an overflow (500)
+    app.url_map.converters["int"] = BoundedIntConverter
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
 
     db.init_app(app)
@@ -29,7 +33,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=_translation_dirs())
 
     import tenants.isolation  # noqa: F401  (installs the ORM wall on every Session)
-
     from core.celery import init_celery
 
     init_celery(app)
@@ -107,18 +110,21 @@ def _register_blueprints(app: Flask) -> None:
 
     app.teardown_request(leave_tenant)
 
+    from billing.views import bp as billing_pages
     from cases.views import bp as cases_pages
     from contracts.views import bp as contracts_pages
-    from billing.views import bp as billing_pages
     from tenants.views import auth_bp, public_bp, tenant_auth_bp, tenant_bp
 
     for bp in (public_bp, auth_bp, tenant_auth_bp, tenant_bp, contracts_pages, cases_pages, billing_pages):
         app.register_blueprint(bp)
 
     api.init_app(app)
+    from core.api import register_security_scheme
+
+    register_security_scheme()
+    from billing.api import blueprints as billing_api
     from cases.api import blueprints as cases_api
     from contracts.api import blueprints as contracts_api
-    from billing.api import blueprints as billing_api
     from tenants.api import blueprints as tenants_api
     from tenants.api_auth import authenticate_api_request
 
@@ -153,7 +159,8 @@ def _security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
-            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
         )
         if request.path.startswith("/api/") or g.get("tenant") is not None:
             response.headers.setdefault("Cache-Control", "no-store")  # social data is never cached

@@ -55,7 +55,8 @@ def protect_tenant_table(table: str, privileges: str = "SELECT, INSERT, UPDATE, 
     op.execute(f"ALTER TABLE {q} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {q} FORCE ROW LEVEL SECURITY")
     op.execute(
-        f"CREATE POLICY tenant_isolation ON {q} USING (tenant_id = {TENANT_EXPR}) WITH CHECK (tenant_id = {TENANT_EXPR})"
+        f"CREATE POLICY tenant_isolation ON {q} "
+        f"USING (tenant_id = {TENANT_EXPR}) WITH CHECK (tenant_id = {TENANT_EXPR})"
     )
     grant_runtime(table, privileges)
 

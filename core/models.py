@@ -2,8 +2,8 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, ForeignKey, ForeignKeyConstraint, MetaData, UniqueConstraint
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names: Alembic needs them for SQLite batch migrations and for readable diffs.
 NAMING_CONVENTION = {

@@ -50,6 +50,8 @@ def problem(status: int, title: str, detail: str = "", errors: dict | None = Non
 
 def flatten_webargs(messages) -> dict[str, list[str]]:
     """webargs nests errors by location ({"json": {"name": [...]}}); the API promises {field: [messages]}."""
+    if isinstance(messages, list):
+        return {"_schema": [str(m) for m in _flat_list(messages)]}
     if not isinstance(messages, dict):
         return {"_schema": [str(messages)]}
     if set(messages) <= {"json", "query", "form", "headers", "files", "path", "view_args"}:
@@ -59,8 +61,8 @@ def flatten_webargs(messages) -> dict[str, list[str]]:
         return merged
     flat: dict[str, list[str]] = {}
     for field, value in messages.items():
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            flat[str(field)] = value
+        if isinstance(value, list):
+            flat[str(field)] = [str(m) for m in _flat_list(value)]
         elif isinstance(value, dict):
             for sub, sub_msgs in flatten_webargs(value).items():
                 key = str(field) if sub == "_schema" else f"{field}.{sub}"
@@ -70,12 +72,23 @@ def flatten_webargs(messages) -> dict[str, list[str]]:
     return flat
 
 
+def _flat_list(values):
+    for value in values:
+        if isinstance(value, list):
+            yield from _flat_list(value)
+        else:
+            yield value
+
+
 def problem_from_http_exception(exc: HTTPException):
     data = getattr(exc, "data", None) or {}
     errors = flatten_webargs(data["messages"]) if "messages" in data else data.get("errors")
     detail = data.get("message") or exc.description or exc.name
-    if exc.code == 422 and errors:
-        detail = "The request has invalid fields: " + ", ".join(sorted(errors))
+    title = exc.name
+    if exc.code == 422:
+        title = ValidationFailed.title  # one title for schema and service validation
+        if errors:
+            detail = "The request has invalid fields: " + ", ".join(sorted(errors))
     if exc.code and exc.code >= 500:
         current_app.logger.exception("server error")
-    return problem(exc.code or 500, exc.name, detail, errors)
+    return problem(exc.code or 500, title, detail, errors)

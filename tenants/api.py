@@ -25,6 +25,7 @@ def _login_limit():
 @auth_api.arguments(TokenRequest)
 @auth_api.response(201, TokenResponse)
 @auth_api.alt_response(401, description="Bad credentials")
+@auth_api.doc(security=[])
 def create_token(data):
     """Exchange e-mail, password and tenant slug for a bearer token of that membership."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == data["tenant"].strip().lower()))

@@ -1,17 +1,20 @@
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from flask_wtf import FlaskForm
 from tenants.passwords import MIN_LENGTH
 from tenants.roles import ROLE_LABELS, Role
 
 
 class LoginForm(FlaskForm):
     tenant = StringField(_l("Alliance (address)"), validators=[Optional(), Length(max=63)],
-                         description=_l("The short name in your alliance's address, e.g. “demo”. Empty for platform administrators."))
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+                         description=_l("The short name in your alliance's address, e.g. “demo”. "
+                                        "Empty for platform administrators."))
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -19,8 +22,9 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=1000)])
-    confirm = PasswordField(_l("Repeat the new password"),
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=1000)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"), render_kw={"autocomplete": "new-password"},
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
 
 
@@ -44,7 +48,9 @@ class MemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
     agency_id = SelectField(_l("Funding agency (only for role “Funding agency”)"), choices=[], validate_choice=False)
-    password = PasswordField(_l("Initial password (for a new user)"), validators=[Optional(), Length(min=MIN_LENGTH, max=1000)])
+    password = PasswordField(_l("Initial password (for a new user)"),
+                             validators=[Optional(), Length(min=MIN_LENGTH, max=1000)],
+                             render_kw={"autocomplete": "new-password"})
 
 
 class RoleForm(FlaskForm):

@@ -88,4 +88,5 @@ def _stamp_and_check(session: Session, flush_context, instances):
 
 def set_pg_tenant(session: Session, tenant_id: int | None) -> None:
     """For raw-SQL tests and maintenance: write the setting on the session's current connection."""
-    session.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": "" if tenant_id is None else str(tenant_id)})
+    value = "" if tenant_id is None else str(tenant_id)
+    session.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": value})

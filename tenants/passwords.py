@@ -1,7 +1,7 @@
 """Password hashing with argon2id (argon2-cffi's defaults follow RFC 9106's recommendation)."""
-from flask_babel import lazy_gettext as _l
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 
 _hasher = PasswordHasher()
 # A hash to verify against when the e-mail is unknown, so that timing does not reveal which e-mails exist.

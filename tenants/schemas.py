@@ -1,5 +1,13 @@
 """Marshmallow schemas of the tenants API: they validate input and document the OpenAPI spec."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+
+def _iban(value: str) -> None:
+    from tenants.services import iban_ok
+
+    compact = (value or "").replace(" ", "").upper()
+    if compact and not iban_ok(compact):
+        raise ValidationError("Not a valid IBAN (check digits).")
 
 
 class TokenRequest(Schema):
@@ -22,7 +30,7 @@ class TenantSchema(Schema):
     address = fields.String(validate=validate.Length(max=2000))
     tax_number = fields.String(validate=validate.Length(max=40))
     vat_id = fields.String(validate=validate.Length(max=20))
-    iban = fields.String(validate=validate.Length(max=40))
+    iban = fields.String(validate=[validate.Length(max=40), _iban])
     bic = fields.String(validate=validate.Length(max=11))
     email = fields.Email(validate=validate.Length(max=254))
     status = fields.String(dump_only=True)

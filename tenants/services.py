@@ -1,7 +1,7 @@
 """Tenants, users and memberships: the verbs that change them. Callers own nothing but the arguments."""
-from flask_babel import lazy_gettext as _l
 import re
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core import audit
@@ -94,7 +94,8 @@ def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: i
     if role not in ROLES:
         raise ValidationFailed(_l("Unknown role."), {"role": [_l("One of: %(choices)s.", choices=", ".join(ROLES))]})
     if role == Role.AGENCY and agency_id is None:
-        raise ValidationFailed(_l("An agency member needs an agency."), {"agency_id": [_l("Required for role agency.")]})
+        raise ValidationFailed(_l("An agency member needs an agency."),
+                               {"agency_id": [_l("Required for role agency.")]})
     if role != Role.AGENCY and agency_id is not None:
         raise ValidationFailed(_l("Only agency members have an agency."), {"agency_id": [_l("Only for role agency.")]})
     if agency_id is not None:
@@ -139,7 +140,7 @@ def update_tenant(tenant: Tenant, data: dict, actor: Actor) -> Tenant:
         raise ValidationFailed(_l("Invalid alliance data."), {"name": [_l("Required.")]})
     if "iban" in data:
         data["iban"] = data["iban"].replace(" ", "").upper()
-        if data["iban"] and not _iban_ok(data["iban"]):
+        if data["iban"] and not iban_ok(data["iban"]):
             raise ValidationFailed(_l("Invalid IBAN."), {"iban": [_l("Not a valid IBAN (check digits).")]})
     diff = audit.changes(tenant, data)
     if diff:
@@ -147,7 +148,7 @@ def update_tenant(tenant: Tenant, data: dict, actor: Actor) -> Tenant:
     return tenant
 
 
-def _iban_ok(iban: str) -> bool:
+def iban_ok(iban: str) -> bool:
     if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", iban):
         return False
     digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])

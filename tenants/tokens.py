@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from core.extensions import db
 from core.models import utcnow

@@ -1,10 +1,10 @@
 """Pages: landing, login/logout, password reset, the tenant's dashboard, settings, members and audit log."""
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
 from urllib.parse import urlsplit
 
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.extensions import db, limiter
@@ -14,7 +14,15 @@ from core.navigation import nav_item
 from core.problems import ServiceError
 from tenants import services
 from tenants.context import tenant_context
-from tenants.forms import ForgotPasswordForm, LoginForm, MemberForm, ResetPasswordForm, RoleForm, TenantForm, role_choices
+from tenants.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    MemberForm,
+    ResetPasswordForm,
+    RoleForm,
+    TenantForm,
+    role_choices,
+)
 from tenants.models import Membership, Tenant, User
 from tenants.roles import ROLE_LABELS, Role
 from tenants.tokens import password_reset_token, user_for_reset_token
@@ -144,7 +152,8 @@ def reset_password(token: str):
 def dashboard():
     from core.navigation import navigation
 
-    return render_template("tenants/dashboard.html", tiles=[n for n in navigation() if n["endpoint"] != "tenants.dashboard"])
+    tiles = [n for n in navigation() if n["endpoint"] != "tenants.dashboard"]
+    return render_template("tenants/dashboard.html", tiles=tiles)
 
 
 @tenant_bp.route("/settings", methods=["GET", "POST"])

@@ -192,8 +192,9 @@ def make_tenant(app):
             fx = TenantFixture(tenant.id, tenant.slug, tenant.name)
             fx.users["owner"] = owner.email
             with tenant_context(tenant.id):
-                from tenants.models import Membership
                 from sqlalchemy import select
+
+                from tenants.models import Membership
 
                 fx.memberships["owner"] = db.session.scalar(select(Membership.id).where(Membership.user_id == owner.id))
                 for role in ("admin", "case_manager", "finance", "viewer"):

@@ -2,8 +2,6 @@
 import re
 from pathlib import Path
 
-import pytest
-
 from conftest import csrf_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +41,7 @@ def test_login_page_is_german_by_default(client):
 
 
 def test_lang_en_switches_to_english_and_sticks_for_the_session(client):
-    """Does `?lang=en` switch to English, stay English on later pages without the parameter, and `?lang=de` switch back?"""
+    """Does `?lang=en` switch to English, stay English on later pages, and `?lang=de` switch back?"""
     html = text_of(client.get("/login?lang=en"))
     assert '<html lang="en">' in html
     assert "<h1>Log in</h1>" in html and "Forgot your password?" in html
@@ -196,4 +194,5 @@ def test_every_ui_string_has_a_german_translation():
             msgid = message if isinstance(message, str) else message[0]
             if msgid and msgid not in translated:
                 missing.add(f"{package}: {msgid}")
-    assert not missing, "untranslated (add them to <package>/translations/de/LC_MESSAGES/messages.po):\n" + "\n".join(sorted(missing))
+    hint = "untranslated (add them to <package>/translations/de/LC_MESSAGES/messages.po):\n"
+    assert not missing, hint + "\n".join(sorted(missing))

@@ -55,7 +55,8 @@ def test_agency_still_referenced_cannot_be_deleted(app, client, tenant_a, api_to
     agency_id = client.post("/api/v1/agencies", headers=headers, json={"name": "Jugendamt"}).json["id"]
     with app.app_context(), tenant_a.context():
         user = services.create_user("clerk@jugendamt.example.org", "long enough password")
-        services.add_member(db.session.get(Tenant, tenant_a.tenant_id), user, "agency", Actor.system("t"), agency_id=agency_id)
+        tenant = db.session.get(Tenant, tenant_a.tenant_id)
+        services.add_member(tenant, user, "agency", Actor.system("t"), agency_id=agency_id)
         db.session.commit()
     r = client.delete(f"/api/v1/agencies/{agency_id}", headers=headers)
     assert r.status_code == 409 and "Agency users" in r.json["detail"]
@@ -91,3 +92,13 @@ def test_pages_create_show_edit_delete(client, tenant_a, login):
     page = client.get(agency_path)
     assert client.post(agency_path + "/delete", data={"csrf_token": csrf_from(page.data)}).status_code == 302
     assert client.get(agency_path).status_code == 404
+
+
+def test_form_shows_every_error_in_one_round(client, tenant_a, login):
+    """Does the agency form report a bad e-mail and a bad Leitweg-ID together, not one after the other?"""
+    login(client, tenant_a, "admin")
+    form = client.get("/alpha/agencies/new")
+    r = client.post("/alpha/agencies/new", data={"csrf_token": csrf_from(form.data), "name": "JC", "kind": "jobcenter",
+                                                 "leitweg_id": "12-abc", "email": "nope"})
+    html = r.get_data(as_text=True)
+    assert 'id="email-error"' in html and 'id="leitweg_id-error"' in html

@@ -24,7 +24,7 @@ TARGETS: dict[str, Callable] = {}
 # endpoint -> why its id arguments are not probed
 EXEMPT: dict[str, str] = {
     "static": "public static files, no tenant data",
-    "auth.reset_password": "the argument is a signed token, not an object id; covered by tests/tenants/test_password_reset.py",
+    "auth.reset_password": "the argument is a signed token, not an object id; covered by tests/tenants/test_auth.py",
 }
 
 

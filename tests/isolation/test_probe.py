@@ -29,13 +29,13 @@ def _id_rules(app):
             yield rule, args
 
 
-def _make_b_objects(app, tenant_b, needed):
+def _make_objects(app, fx, needed):
     from core.extensions import db
 
     ids = {}
-    with app.app_context(), tenant_b.context():
+    with app.app_context(), fx.context():
         for arg in sorted(needed):
-            ids[arg] = TARGETS[arg](tenant_b)
+            ids[arg] = TARGETS[arg](fx)
             db.session.flush()
         db.session.commit()
     return ids
@@ -67,15 +67,15 @@ def probe_setup(app, client, tenant_a, tenant_b, login, api_token, no_csrf):
     assert not unknown, ("Routes with id arguments the probe cannot fill; register a factory in "
                          f"tests/isolation/targets_<package>.py or exempt them with a reason: {unknown}")
     needed = set().union(*(args for rule, args in rules if rule.endpoint not in EXEMPT))
-    ids = _make_b_objects(app, tenant_b, needed)
+    ids = _make_objects(app, tenant_b, needed)
     login(client, tenant_a, "owner")
     headers = api_token(tenant_a, "owner")
-    return rules, ids, headers
+    return rules, ids, needed, headers
 
 
 def test_every_id_route_returns_404_for_another_tenants_ids(app, client, tenant_a, tenant_b, probe_setup):
     """Can a member (owner) of tenant A read, change or delete any of tenant B's objects through any route?"""
-    rules, ids, headers = probe_setup
+    rules, ids, _own_ids, headers = probe_setup
     before = _tenant_row_counts(app, tenant_b)
     forbidden = _forbidden_strings(tenant_b)
     adapter = app.url_map.bind("localhost")
@@ -105,7 +105,7 @@ def test_every_id_route_returns_404_for_another_tenants_ids(app, client, tenant_
 
 def test_lists_and_pages_without_ids_show_nothing_of_another_tenant(app, client, tenant_a, tenant_b, probe_setup):
     """Do tenant A's lists, overviews and API collections show anything of tenant B?"""
-    rules, ids, headers = probe_setup
+    rules, ids, _own_ids, headers = probe_setup
     forbidden = _forbidden_strings(tenant_b)
     adapter = app.url_map.bind("localhost")
     checked, failures = 0, []
@@ -120,4 +120,24 @@ def test_lists_and_pages_without_ids_show_nothing_of_another_tenant(app, client,
         if leaked or response.status_code >= 500:
             failures.append(f"GET {path} -> {response.status_code} leaked={leaked}")
     assert checked > 5
+    assert not failures, "\n".join(failures)
+
+
+def test_the_same_routes_work_with_the_tenants_own_ids(app, client, tenant_a, probe_setup):
+    """Control: with A's own ids the GET routes answer (so the 404s above come from isolation, not broken ids)."""
+    rules, _ids, needed, headers = probe_setup
+    own_ids = _make_objects(app, tenant_a, needed)
+    adapter = app.url_map.bind("localhost")
+    checked, failures = 0, []
+    for rule, args in rules:
+        if rule.endpoint in EXEMPT or "GET" not in rule.methods:
+            continue
+        values = {arg: own_ids[arg] for arg in args}
+        is_api = rule.rule.startswith("/api/")
+        path = adapter.build(rule.endpoint, {**values, **({} if is_api else {"slug": tenant_a.slug})})
+        response = client.get(path, headers=headers if is_api else None)
+        checked += 1
+        if response.status_code not in (200, 302):
+            failures.append(f"GET {path} -> {response.status_code}")
+    assert checked > 0
     assert not failures, "\n".join(failures)

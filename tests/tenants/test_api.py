@@ -52,7 +52,8 @@ def test_requests_without_or_with_forged_tokens_get_401(client, tenant_a, api_to
 def test_tenant_issuer_data_can_be_read_and_patched_by_admins_only(client, tenant_a, api_token):
     """Can an admin change the issuer data, a viewer not, and is a bad IBAN refused with a field message?"""
     admin, viewer = api_token(tenant_a, "admin"), api_token(tenant_a, "viewer")
-    r = client.patch("/api/v1/tenant", headers=admin, json={"legal_name": "Bündnis Alpha e.V.", "iban": "DE02 1203 0000 0000 2020 51"})
+    r = client.patch("/api/v1/tenant", headers=admin,
+                     json={"legal_name": "Bündnis Alpha e.V.", "iban": "DE02 1203 0000 0000 2020 51"})
     assert r.status_code == 200 and r.json["iban"] == "DE02120300000000202051"
     assert client.patch("/api/v1/tenant", headers=viewer, json={"name": "x"}).status_code == 403
     bad = client.patch("/api/v1/tenant", headers=admin, json={"iban": "DE00123", "email": "not-an-email"})
@@ -107,3 +108,38 @@ def test_pagination_returns_items_and_a_cursor(client, tenant_a, api_token):
     r = client.get("/api/v1/agencies?limit=501", headers=headers)
     assert r.status_code == 422 and "limit" in r.json["errors"]
     assert client.get("/api/v1/agencies?cursor=@@@", headers=headers).status_code in (400, 422)
+
+
+def test_out_of_range_ids_and_cursors_are_not_found_or_invalid_never_500(client, tenant_a, api_token, login):
+    """Do absurdly large ids or cursors answer 404/422 instead of crashing the database driver?"""
+    import base64
+
+    headers = api_token(tenant_a)
+    huge = "99999999999999999999"
+    r = client.get(f"/api/v1/agencies/{huge}", headers=headers)
+    assert r.status_code == 404 and r.mimetype == PROBLEM
+    cursor = base64.urlsafe_b64encode(huge.encode()).decode()
+    r = client.get(f"/api/v1/agencies?cursor={cursor}", headers=headers)
+    assert r.status_code == 422 and "cursor" in r.json["errors"]
+    login(client, tenant_a)
+    assert client.get(f"/alpha/agencies/{huge}").status_code == 404
+
+
+def test_all_field_errors_come_back_in_one_answer(client, tenant_a, api_token):
+    """Does one bad request list every bad field at once (schema and domain rules), under one title?"""
+    headers = api_token(tenant_a, "admin")
+    r = client.post("/api/v1/agencies", headers=headers,
+                    json={"name": "", "kind": "bogus", "leitweg_id": "12-abc", "email": "x"})
+    assert r.status_code == 422
+    assert {"name", "kind", "leitweg_id", "email"} <= set(r.json["errors"])
+    assert r.json["title"] == "Validation failed"
+    r = client.post("/api/v1/token", data="{not json", content_type="application/json")
+    assert all(isinstance(m, str) and not m.startswith("[") for ms in r.json.get("errors", {}).values() for m in ms)
+
+
+def test_openapi_documents_bearer_auth(client):
+    """Does the OpenAPI document say how to authenticate, and that the token endpoint needs none?"""
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    assert spec["security"] == [{"bearerAuth": []}]
+    assert spec["paths"]["/api/v1/token"]["post"]["security"] == []

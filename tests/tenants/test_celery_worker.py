@@ -1,12 +1,12 @@
 """Tasks on a real Celery worker with Redis as broker: each task sees its own tenant's rows only."""
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import redis
 
 from core.audit import Actor
 from core.extensions import db
@@ -28,23 +28,28 @@ def worker(app):
     """A real worker process (thread pool, so tasks of both tenants run interleaved) and the app pointed at it."""
     from core.celery import celery_app
 
-    redis.Redis.from_url(BROKER).flushdb()
+    # a queue of our own: other test runs on this machine may share the Redis database
+    queue = f"bn-test-{os.getpid()}"
     env = {**os.environ, "CELERY_BROKER_URL": BROKER, "CELERY_RESULT_BACKEND": BROKER,
            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "core.celery_worker", "worker", "--pool=threads", "--concurrency=4",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", queue,
+         "-n", f"{queue}@%h"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     saved = dict(celery_app.conf)
-    celery_app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    celery_app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False,
+                           task_default_queue=queue)
     _forget_backend(celery_app)
     try:
         deadline = time.monotonic() + 60
-        while celery_app.control.ping(timeout=1) == [] and time.monotonic() < deadline:
+        while not celery_app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=1) \
+                and time.monotonic() < deadline:
             assert proc.poll() is None, proc.stdout.read().decode()
         yield celery_app
     finally:
-        celery_app.conf.update({k: saved[k] for k in ("broker_url", "result_backend", "task_always_eager")})
+        celery_app.conf.update({k: saved[k] for k in ("broker_url", "result_backend", "task_always_eager",
+                                                       "task_default_queue")})
         _forget_backend(celery_app)
         proc.terminate()
         try:
@@ -75,12 +80,19 @@ def test_tasks_of_two_tenants_interleaved_see_only_their_own_rows(app, worker, t
         for _ in range(10):
             for fx in (tenant_a, tenant_b):
                 with tenant_context(fx.tenant_id):
-                    sent.append((fx, tenant_summary.delay()))
+                    sent.append((fx, tenant_summary.delay(hold_seconds=0.3)))
+    summaries = []
     for fx, result in sent:
         summary = result.get(timeout=60)
+        expected = [f"{fx.slug} agency {i}" for i in range(3)]
         assert summary["tenant_id"] == fx.tenant_id
-        assert summary["agencies"] == [f"{fx.slug} agency {i}" for i in range(3)]
+        assert summary["agencies"] == summary["agencies_after_hold"] == expected
         assert summary["members"] == 5
+        summaries.append(summary)
+    # the tasks really ran at the same time: some task of A overlapped some task of B on the worker
+    a_runs = [(s["started"], s["finished"]) for s in summaries if s["tenant_id"] == tenant_a.tenant_id]
+    b_runs = [(s["started"], s["finished"]) for s in summaries if s["tenant_id"] == tenant_b.tenant_id]
+    assert any(a0 < b1 and b0 < a1 for a0, a1 in a_runs for b0, b1 in b_runs)
 
 
 def test_a_task_without_tenant_is_refused(app, worker):

@@ -13,7 +13,8 @@ def test_platform_commands_create_admin_tenant_and_member(app):
     from tenants.models import Membership, Tenant, User
 
     assert _run(app, "platform", "create-admin", "root@example.org", "--password", "long enough pw").exit_code == 0
-    r = _run(app, "platform", "create-tenant", "gamma", "--name", "Bündnis Gamma", "--owner-email", "o@gamma.example.org",
+    r = _run(app, "platform", "create-tenant", "gamma", "--name", "Bündnis Gamma",
+             "--owner-email", "o@gamma.example.org",
              "--owner-password", "long enough pw")
     assert r.exit_code == 0, r.output
     r = _run(app, "platform", "add-member", "gamma", "cm@gamma.example.org", "--role", "case_manager",

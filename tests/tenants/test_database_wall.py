@@ -23,7 +23,8 @@ def test_runtime_role_is_not_superuser_owner_or_bypassrls(runtime_engine):
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = current_user")).scalar()
         db_owner = conn.execute(text(
-            "SELECT pg_get_userbyid(datdba) = current_user FROM pg_database WHERE datname = current_database()")).scalar()
+            "SELECT pg_get_userbyid(datdba) = current_user FROM pg_database "
+            "WHERE datname = current_database()")).scalar()
     assert role.rolsuper is False
     assert role.rolbypassrls is False
     assert owned == 0
@@ -90,7 +91,8 @@ def test_raw_sql_cannot_insert_or_move_rows_into_tenant_b(runtime_engine, tenant
             with conn.begin():
                 conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_a.tenant_id)})
                 conn.execute(text("INSERT INTO agencies (tenant_id, name, kind, leitweg_id, email, address, contact, "
-                                  "created_at, updated_at) VALUES (:b, 'planted', 'other', '', '', '', '', now(), now())"),
+                                  "created_at, updated_at) "
+                                  "VALUES (:b, 'planted', 'other', '', '', '', '', now(), now())"),
                              {"b": tenant_b.tenant_id})
         with pytest.raises(ProgrammingError, match="row-level security"):
             with conn.begin():

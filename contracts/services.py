@@ -988,3 +988,16 @@ def funded(case_id: int, on: date, service_area_id: int) -> bool:
         )
     )
     return db.session.scalar(query.limit(1)) is not None
+
+
+def _register_funding_check() -> None:
+    """Let case management ask "is this service entry funded?" (cases.services.FUNDING_CHECKS), once that
+    registry exists: the cases package is built in parallel and may not have it yet."""
+    try:
+        from cases.services import FUNDING_CHECKS
+    except ImportError:
+        return
+    FUNDING_CHECKS.append(lambda case, on, area: funded(case.id, on, area.id))
+
+
+_register_funding_check()

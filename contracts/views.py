@@ -341,10 +341,27 @@ def contract(contract_id: int):
         next_steps=allowed_next(contract.status), statuses=STATUS_LABELS, step_labels=STEP_LABELS,
         legal_bases=dict(LEGAL_BASIS_LABELS), routes=dict(ROUTE_LABELS), cycles=dict(BILLING_CYCLE_LABELS),
         rate_kinds=dict(RATE_KIND_LABELS), versions=versions,
-        diff=services.terms_diff(previous, contract) if previous else [], previous=previous,
+        diff=_readable_diff(services.terms_diff(previous, contract)) if previous else [], previous=previous,
         signed_form=SignedCopyForm(),
         enrolments=services.enrolments_of_contract(contract), today=services.today_local(),
         four_eyes_blocked=contract.drafted_by_id is not None and contract.drafted_by_id == current_user.id)
+
+
+def _readable_diff(rows: list[tuple[str, object, object]]) -> list[tuple[str, str, str]]:
+    """Term names as the form labels them, money in euros, dates German."""
+    labels = {name: field.label.text for name, field in ContractForm(meta={"csrf": False})._fields.items()}
+    labels.update({"budget_cents": _("Budget cap"), "agency_id": _("Funding agency"), "rates": _("Compensation")})
+
+    def show(name, value):
+        if value is None or value == "":
+            return "–"
+        if name.endswith("_cents"):
+            return format_cents(value)
+        if hasattr(value, "strftime"):
+            return value.strftime("%d.%m.%Y")
+        return str(value)
+
+    return [(str(labels.get(name, name)), show(name, old), show(name, new)) for name, old, new in rows]
 
 
 @bp.post("/contracts/<int:contract_id>/transition")

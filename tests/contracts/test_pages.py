@@ -174,3 +174,22 @@ def test_render_download_and_signed_copy_in_the_browser(client, tenant_a, login,
         follow_redirects=True,
     )
     assert "Keine PDF-Datei." in r.get_data(as_text=True)
+
+
+def test_amendment_page_shows_versions_and_the_diff_of_terms(client, tenant_a, login, no_csrf, make_agency):
+    """After amending an active contract, do both versions stay readable and does the new one show what changed?"""
+    agency_id = make_agency(tenant_a)
+    login(client, tenant_a, "finance")
+    url = client.post(f"/{tenant_a.slug}/contracts/new", data=_draft_form(agency_id)).headers["Location"]
+    client.post(url + "/transition", data={"to": "in_review"})
+    client.post("/logout")
+    login(client, tenant_a, "owner")
+    for to in ("approved", "sent", "signed", "active"):
+        client.post(url + "/transition", data={"to": to})
+    r = client.post(url + "/amend")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/edit")
+    amended = r.headers["Location"].removesuffix("/edit")
+    assert client.post(amended + "/edit", data=_draft_form(agency_id, budget="150.000,00")).status_code == 302
+    page = client.get(amended).get_data(as_text=True)
+    assert "Version 2" in page and "Höchstbetrag" in page and "120.000,00 €" in page and "150.000,00 €" in page
+    assert "Version 1" in client.get(url).get_data(as_text=True)

@@ -154,28 +154,43 @@ def test_not_a_docx_is_refused():
     assert rendering.check_zip(buf.getvalue())
 
 
-def test_template_upload_versions_and_contract_keeps_its_version(client, tenant_a, login, no_csrf, app):
-    """Does a second upload under the same name become version 2, while a contract keeps version 1?"""
+def test_template_upload_versions_and_contract_keeps_its_version(
+    client, tenant_a, login, no_csrf, app, make_agency
+):
+    """Does a second upload under the same name become version 2, while a contract drafted from version 1
+    is still rendered from version 1?"""
+    from contracts import services
+    from core.audit import Actor
+    from core.extensions import db
+    from tenants.models import Tenant
+
     login(client, tenant_a, "admin")
     url = f"/{tenant_a.slug}/contract-templates/new"
-    for text in ("V1 {{ agency.name }}", "V2 {{ agency.name }}"):
-        r = client.post(
-            url,
-            data={"name": "Eigene", "file": (io.BytesIO(_docx_with(text)), "v.docx")},
-            content_type="multipart/form-data",
-        )
-        assert r.status_code == 302, r.get_data(as_text=True)[:2000]
-    from contracts import services
-    from core.extensions import db
+    agency_id = make_agency(tenant_a)
 
+    def upload(text):
+        r = client.post(url, data={"name": "Eigene", "file": (io.BytesIO(_docx_with(text)), "v.docx")},
+                        content_type="multipart/form-data")
+        assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+
+    upload("Erste Fassung für {{ agency.name }}")
     with app.app_context(), tenant_a.context():
-        versions = [(t.name, t.version) for t in services.list_templates()]
-        assert ("Eigene", 1) in versions and ("Eigene", 2) in versions
-        v1 = [t for t in services.list_templates() if t.name == "Eigene" and t.version == 1][0]
-        assert (
-            db.session.get(type(v1), v1.id).sha256
-            != [t for t in services.list_templates() if t.version == 2][0].sha256
-        )
+        v1 = next(t for t in services.list_templates() if t.name == "Eigene")
+        contract = services.create_contract(contract_payload(agency_id, template_id=v1.id, valid_from=None,
+                                                             valid_to=None), Actor.system("t"), tenant_a.tenant_id)
+        db.session.commit()
+        v1_id, contract_id = v1.id, contract.id
+    upload("Zweite Fassung für {{ agency.name }}")
+    with app.app_context(), tenant_a.context():
+        versions = sorted((t.name, t.version) for t in services.list_templates() if t.name == "Eigene")
+        assert versions == [("Eigene", 1), ("Eigene", 2)]
+        contract = services.get_contract(contract_id)
+        doc = services.render_document(contract, db.session.get(Tenant, tenant_a.tenant_id), Actor.system("t"))
+        assert doc.template_id == v1_id
+        from core import storage
+
+        text = _text_of(storage.read(doc.docx_path, tenant_a.tenant_id))
+        assert "Erste Fassung für Jobcenter Musterstadt" in text
 
 
 @pytest.mark.slow

@@ -101,7 +101,7 @@ def main():
     pdf_base = _median_ms(lambda: pdf.docx_to_pdf(empty.getvalue()), n_pdf)
 
     print(f"docx rendering per contract ({n_contracts} contracts, 3 rate lines each)")
-    print(f"  sandboxed, autoescaped (ours): {docx_ours:8.1f} ms")
+    print(f"  sandboxed child process (ours): {docx_ours:7.1f} ms")
     print(f"  docxtpl default (baseline):    {docx_base:8.1f} ms")
     print(f"  ratio ours/baseline:           {docx_ours / docx_base:8.2f}")
     print(f"PDF conversion per contract (LibreOffice headless, median of {n_pdf})")

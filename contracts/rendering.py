@@ -10,7 +10,9 @@ data
 """
 
 import io
+import multiprocessing
 import re
+import resource
 import zipfile
 from datetime import date
 
@@ -26,7 +28,9 @@ MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 MAX_ZIP_ENTRIES = 500
-MAX_REPEAT = 10_000  # longest string/list a template may build with * or **
+MAX_REPEAT = 10_000
+RENDER_TIMEOUT_SECONDS = 20
+RENDER_MEMORY_BYTES = 1024 * 1024 * 1024  # longest string/list a template may build with * or **
 
 LEGAL_BASIS_LABELS = {
     "sgb2_16a": "§ 16a SGB II (kommunale Eingliederungsleistungen)",
@@ -319,19 +323,63 @@ def sample_context() -> dict:
 
 
 def render_docx(template_bytes: bytes, context: dict) -> bytes:
-    """Render a template in the sandbox; TemplateProblem if the template misbehaves."""
-    doc = DocxTemplate(io.BytesIO(template_bytes))
+    """Render a template in the sandbox, in a child process with a time and memory limit (a template can loop
+    for ever or build huge strings); TemplateProblem if the template misbehaves."""
+    return _render_limited(template_bytes, context, strict=False)
+
+
+def _render_in_child(conn, template_bytes: bytes, context: dict, strict: bool) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_BYTES, RENDER_MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (RENDER_TIMEOUT_SECONDS + 1, RENDER_TIMEOUT_SECONDS + 2))
     try:
-        doc.render(context, jinja_env=sandbox(), autoescape=True)
+        doc = DocxTemplate(io.BytesIO(template_bytes))
+        doc.render(context, jinja_env=sandbox(strict=strict), autoescape=True)
+        out = io.BytesIO()
+        doc.save(out)
+        result = ("ok", out.getvalue())
     except SecurityError as exc:
-        raise TemplateProblem(
-            [_l("The template tried something that is not allowed: %(error)s", error=exc)]
-        ) from exc
+        result = ("security", str(exc))
     except TemplateError as exc:
-        raise TemplateProblem([_l("The template cannot be rendered: %(error)s", error=exc)]) from exc
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+        result = ("template", str(exc))
+    except MemoryError:
+        result = ("memory", "")
+    except Exception as exc:  # noqa: BLE001 - anything a hostile template provokes is its problem, not a 500
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    conn.send(result)
+    conn.close()
+
+
+def _render_limited(template_bytes: bytes, context: dict, strict: bool) -> bytes:
+    # forkserver: a clean, single-threaded parent for the children (safe inside threaded web and Celery workers)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["contracts.rendering"])
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_render_in_child, args=(sender, template_bytes, context, strict), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(RENDER_TIMEOUT_SECONDS):
+            raise TemplateProblem([_l("The template took too long to render.")])
+        try:
+            kind, value = receiver.recv()
+        except EOFError:  # the child died (memory limit, CPU limit)
+            kind, value = "memory", ""
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        receiver.close()
+    if kind == "ok":
+        return value
+    if kind == "security":
+        raise TemplateProblem([_l("The template tried something that is not allowed: %(error)s", error=value)])
+    if kind == "memory":
+        raise TemplateProblem([_l("The template needs too much memory.")])
+    if kind == "template" and strict:
+        raise TemplateProblem(
+            [_l("The template cannot be rendered with the documented variables: %(error)s", error=value)]
+        )
+    raise TemplateProblem([_l("The template cannot be rendered: %(error)s", error=value)])
 
 
 def check_zip(data: bytes) -> list[str]:
@@ -396,14 +444,4 @@ def validate_template(data: bytes) -> None:
     if unknown:
         raise TemplateProblem([_l("Unknown variable: %(name)s", name=name) for name in unknown])
     # A trial rendering with strict undefined catches unknown attributes (agency.nmae) and sandbox violations.
-    doc = DocxTemplate(io.BytesIO(data))
-    try:
-        doc.render(sample_context(), jinja_env=sandbox(strict=True), autoescape=True)
-    except SecurityError as exc:
-        raise TemplateProblem(
-            [_l("The template tried something that is not allowed: %(error)s", error=exc)]
-        ) from exc
-    except TemplateError as exc:
-        raise TemplateProblem(
-            [_l("The template cannot be rendered with the documented variables: %(error)s", error=exc)]
-        ) from exc
+    _render_limited(data, sample_context(), strict=True)

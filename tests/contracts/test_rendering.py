@@ -93,6 +93,17 @@ def test_malicious_template_is_refused_on_upload(payload, client, tenant_a, logi
         rendering.validate_template(_docx_with("Vertrag mit {{ agency.name }}", payload))
 
 
+def test_endless_or_huge_template_is_stopped(monkeypatch):
+    """Is a template that loops (practically) for ever, or asks for a huge range, refused instead of hanging?"""
+    monkeypatch.setattr(rendering, "RENDER_TIMEOUT_SECONDS", 3)
+    endless = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"
+    with pytest.raises(rendering.TemplateProblem) as exc:
+        rendering.validate_template(_docx_with("{{ agency.name }}", endless))
+    assert "too long" in str(exc.value)
+    with pytest.raises(rendering.TemplateProblem):
+        rendering.validate_template(_docx_with("{{ range(10 ** 7) | list }}"))
+
+
 def test_malicious_template_renders_harmlessly_if_it_got_in():
     """If such a template were stored anyway, does rendering refuse it or print nothing of Python's
     internals?"""

@@ -1,17 +1,40 @@
-"""Demo data of contracts/: the funding agencies of Musterstadt."""
+"""Demo data of contracts/: agencies, partners, the default template, three agreements in different states."""
+
+from datetime import date
+
 from contracts import services
+from core.audit import Actor
 from tenants.demo import DEMO_SEEDERS
 
 DEMO_AGENCIES = [
-    {"name": "Jobcenter Musterstadt", "kind": "jobcenter", "leitweg_id": "04011000-1234512345-06",
-     "email": "rechnungen@jobcenter-musterstadt.de", "address": "Agenturstraße 5\n12345 Musterstadt",
-     "contact": "Frau Berger, Team Markt & Integration"},
-    {"name": "Agentur für Arbeit Musterstadt", "kind": "arbeitsagentur", "leitweg_id": "991-33333TEST-33",
-     "email": "musterstadt@arbeitsagentur.example", "address": "Arbeitsweg 2\n12345 Musterstadt"},
-    {"name": "Jugendamt Musterstadt", "kind": "jugendamt", "email": "jugendamt@musterstadt.example",
-     "address": "Rathausplatz 3\n12345 Musterstadt", "contact": "Herr Yilmaz, Frühe Hilfen"},
-    {"name": "Sozialamt Musterstadt", "kind": "sozialamt", "email": "sozialamt@musterstadt.example",
-     "address": "Rathausplatz 3\n12345 Musterstadt"},
+    {
+        "name": "Jobcenter Musterstadt",
+        "kind": "jobcenter",
+        "leitweg_id": "04011000-1234512345-06",
+        "email": "rechnungen@jobcenter-musterstadt.de",
+        "address": "Agenturstraße 5\n12345 Musterstadt",
+        "contact": "Frau Berger, Team Markt & Integration",
+    },
+    {
+        "name": "Agentur für Arbeit Musterstadt",
+        "kind": "arbeitsagentur",
+        "leitweg_id": "991-33333TEST-33",
+        "email": "musterstadt@arbeitsagentur.example",
+        "address": "Arbeitsweg 2\n12345 Musterstadt",
+    },
+    {
+        "name": "Jugendamt Musterstadt",
+        "kind": "jugendamt",
+        "email": "jugendamt@musterstadt.example",
+        "address": "Rathausplatz 3\n12345 Musterstadt",
+        "contact": "Herr Yilmaz, Frühe Hilfen",
+    },
+    {
+        "name": "Sozialamt Musterstadt",
+        "kind": "sozialamt",
+        "email": "sozialamt@musterstadt.example",
+        "address": "Rathausplatz 3\n12345 Musterstadt",
+    },
 ]
 
 
@@ -21,4 +44,142 @@ def seed_agencies(tenant, users, actor):
     return [f"  {len(DEMO_AGENCIES)} funding agencies"]
 
 
+DEMO_PARTNERS = [
+    {
+        "name": "Kita Sonne & Mond gGmbH",
+        "kind": "childcare",
+        "email": "info@kita-sonne-mond.example",
+        "address": "Gartenweg 4\n12345 Musterstadt",
+        "contact": "Frau Klein",
+    },
+    {
+        "name": "Bildungswerk Musterstadt e.V.",
+        "kind": "training",
+        "email": "kurse@bildungswerk.example",
+        "address": "Schulstraße 12\n12345 Musterstadt",
+    },
+    {
+        "name": "Beratungsstelle Lichtblick",
+        "kind": "counselling",
+        "email": "kontakt@lichtblick.example",
+        "contact": "Herr Öztürk",
+    },
+]
+
+COMMON_TERMS = {
+    "quality": "Sozialpädagogische Fachkräfte (Diplom/Bachelor Soziale Arbeit) mit Erfahrung in der Arbeit "
+    "mit Alleinerziehenden; höchstens 35 Fälle je Vollzeitstelle; Fallbesprechung und Supervision monatlich.",
+    "efficiency_review": "Der Träger legt zu jedem Berichtstermin einen Bericht über Fälle, Stunden und "
+    "Kosten je Fall und Leistungsbereich, ausgeschöpftes Budget und Ergebnisse vor. Die Parteien prüfen "
+    "gemeinsam die Wirtschaftlichkeit und Qualität.",
+    "efficiency_indicators": "Integrationsquote, Abbruchquote, Kosten je Fall, Betreuungsstunden je Fall",
+    "review_interval_months": 6,
+    "notification_duties": "Der Träger teilt Arbeitsaufnahmen, Abbrüche und längere Ausfälle einer "
+    "Teilnehmerin binnen einer Woche mit; Änderungen beim Personal binnen eines Monats.",
+    "termination": "Die Vereinbarung kann aus wichtigem Grund ohne Frist gekündigt werden, insbesondere bei "
+    "wiederholter Verletzung der Mitteilungspflichten.",
+    "notice_period_months": 3,
+}
+
+
+def seed_contracts(tenant, users, actor):
+    partners = [services.create_partner(data, actor) for data in DEMO_PARTNERS]
+    services.ensure_default_template(tenant.id)
+    agencies = {a.kind: a for a in services.list_agencies()}
+    finance = users.get("finance")
+    drafter = Actor(user_id=finance.id, role="finance", label=finance.email) if finance else actor
+    owner = users["owner"]
+    approver = Actor(user_id=owner.id, role="owner", label=owner.email)
+
+    active = services.create_contract(
+        {
+            **COMMON_TERMS,
+            "agency_id": agencies["jobcenter"].id,
+            "title": "Fallmanagement für Alleinerziehende 2026",
+            "legal_basis": "sgb2_16a",
+            "valid_from": date(2026, 1, 1),
+            "valid_to": date(2026, 12, 31),
+            "next_review_on": date(2026, 12, 31),
+            "billing_cycle": "monthly",
+            "budget_cents": 15_000_000,
+            "scope": "Fallmanagement aus einer Hand für bis zu 60 alleinerziehende Leistungsberechtigte nach "
+            "dem SGB II: Bedarfsermittlung, Unterstützungsplan, Koordination von Kinderbetreuung, "
+            "Qualifizierung und Beratung.",
+            "partner_ids": [partners[0].id, partners[2].id],
+            "rates": [
+                {"kind": "per_case_month", "service_area": "case_management", "amount_cents": 18000},
+                {"kind": "per_unit", "service_area": "childcare", "amount_cents": 3250},
+                {"kind": "per_period", "label": "Koordination des Netzwerks", "amount_cents": 85000},
+            ],
+        },
+        drafter,
+        tenant.id,
+    )
+    for to, on in (
+        ("in_review", date(2025, 11, 10)),
+        ("approved", date(2025, 11, 14)),
+        ("sent", date(2025, 11, 17)),
+        ("signed", date(2025, 12, 3)),
+        ("active", date(2026, 1, 1)),
+    ):
+        services.transition(active, to, drafter if to == "in_review" else approver, on=on)
+
+    sent = services.create_contract(
+        {
+            **COMMON_TERMS,
+            "agency_id": agencies["jugendamt"].id,
+            "title": "Kinderbetreuung in Randzeiten 2027",
+            "legal_basis": "sgb8_77_78a",
+            "valid_from": date(2027, 1, 1),
+            "valid_to": date(2027, 12, 31),
+            "billing_cycle": "quarterly",
+            "budget_cents": 6_000_000,
+            "scope": "Ergänzende Kinderbetreuung in Randzeiten (6–8 Uhr, 17–20 Uhr) für Kinder von "
+            "Alleinerziehenden in Ausbildung oder Arbeit, vermittelt über das Fallmanagement.",
+            "partner_ids": [partners[0].id],
+            "rates": [
+                {"kind": "per_unit", "service_area": "childcare", "amount_cents": 2800},
+                {"kind": "per_unit", "service_area": "psychosocial", "amount_cents": 5500},
+                {"kind": "per_case_month", "service_area": "case_management", "amount_cents": 9500},
+            ],
+        },
+        drafter,
+        tenant.id,
+    )
+    for to, on in (
+        ("in_review", date(2026, 10, 5)),
+        ("approved", date(2026, 10, 9)),
+        ("sent", date(2026, 10, 12)),
+    ):
+        services.transition(sent, to, drafter if to == "in_review" else approver, on=on)
+
+    services.create_contract(
+        {
+            **COMMON_TERMS,
+            "notification_duties": "",
+            "agency_id": agencies["arbeitsagentur"].id,
+            "title": "Qualifizierung in Teilzeit 2027",
+            "legal_basis": "sgb2_16_sgb3_45",
+            "valid_from": date(2027, 4, 1),
+            "valid_to": date(2028, 3, 31),
+            "billing_cycle": "monthly",
+            "budget_cents": None,
+            "scope": "Begleitung von Teilzeitqualifizierungen für Alleinerziehende.",
+            "partner_ids": [partners[1].id],
+            "rates": [
+                {"kind": "per_case_month", "service_area": "case_management", "amount_cents": 12000},
+                {"kind": "per_unit", "service_area": "qualification", "amount_cents": 4500},
+                {"kind": "per_period", "label": "Netzwerktreffen", "amount_cents": 30000},
+            ],
+        },
+        drafter,
+        tenant.id,
+    )
+    return [
+        f"  {len(DEMO_PARTNERS)} partner organisations, the default contract template",
+        "  3 contracts: active (Jobcenter), sent (Jugendamt), draft (Agentur für Arbeit)",
+    ]
+
+
 DEMO_SEEDERS.append(seed_agencies)
+DEMO_SEEDERS.append(seed_contracts)

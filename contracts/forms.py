@@ -1,7 +1,21 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from contracts.leitweg import leitweg_problems
 
@@ -27,3 +41,121 @@ class AgencyForm(FlaskForm):
     def validate_leitweg_id(self, field):
         if problems := leitweg_problems((field.data or "").strip().upper()):
             raise ValidationError(problems[0])
+
+
+PARTNER_KIND_LABELS = [
+    ("childcare", _l("Childcare provider")),
+    ("training", _l("Training provider")),
+    ("counselling", _l("Counselling service")),
+    ("employer", _l("Employer")),
+    ("other", _l("Other")),
+]
+LEGAL_BASIS_LABELS = [
+    ("sgb2_16a", _l("§ 16a SGB II (municipal integration services)")),
+    ("sgb2_16_sgb3_45", _l("§ 16 SGB II with § 45 SGB III (activation measures)")),
+    ("sgb2_17", _l("§ 17 SGB II (facilities and services for integration)")),
+    ("sgb8_77_78a", _l("§§ 77, 78a ff. SGB VIII")),
+    ("sgb12_75", _l("§§ 75 ff. SGB XII")),
+    ("other", _l("Other legal basis")),
+]
+ROUTE_LABELS = [
+    ("agreement", _l("Agreement under the social codes")),
+    ("procurement", _l("Procurement award")),
+    ("joint_company", _l("Joint company")),
+]
+BILLING_CYCLE_LABELS = [("monthly", _l("Monthly")), ("quarterly", _l("Quarterly"))]
+VAT_LABELS = [("exempt", _l("Exempt from VAT")), ("19", _l("19 % VAT"))]
+RATE_KIND_LABELS = [
+    ("per_case_month", _l("Flat rate per case and month")),
+    ("per_unit", _l("Amount per hour in a service area")),
+    ("per_period", _l("Flat rate per billing period")),
+]
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "in_review": _l("In review"),
+    "approved": _l("Approved"),
+    "sent": _l("Sent"),
+    "signed": _l("Signed"),
+    "active": _l("Active"),
+    "ended": _l("Ended"),
+}
+# the button that moves a contract into the state
+STEP_LABELS = {
+    "draft": _l("Send back to draft"),
+    "in_review": _l("Submit for review"),
+    "approved": _l("Approve"),
+    "sent": _l("Mark as sent"),
+    "signed": _l("Mark as signed"),
+    "active": _l("Activate"),
+    "ended": _l("End contract"),
+}
+
+
+class PartnerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=PARTNER_KIND_LABELS)
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    contact = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
+
+
+class RateForm(Form):
+    """One rate line; a row with no amount is ignored."""
+
+    kind = SelectField(_l("Kind of rate"), choices=RATE_KIND_LABELS)
+    service_area = SelectField(_l("Service area"), choices=[])
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
+    amount = StringField(_l("Amount in €"), validators=[Optional(), Length(max=20)],
+                         description=_l("e.g. 180,00"))
+
+
+class ContractForm(FlaskForm):
+    agency_id = SelectField(_l("Funding agency"), coerce=int)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    template_id = SelectField(_l("Template"), coerce=int)
+    legal_basis = SelectField(_l("Legal basis"), choices=LEGAL_BASIS_LABELS)
+    route = SelectField(_l("Route"), choices=ROUTE_LABELS)
+    partner_ids = SelectMultipleField(_l("Partner organisations"), coerce=int,
+                                      description=_l("Partners delivering part of the services (optional)."))
+    scope = TextAreaField(_l("Content and scope of the service"), validators=[Optional(), Length(max=20000)])
+    quality = TextAreaField(_l("Quality of the service"), validators=[Optional(), Length(max=20000)])
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_to = DateField(_l("Valid to"), validators=[Optional()])
+    billing_cycle = SelectField(_l("Billing cycle"), choices=BILLING_CYCLE_LABELS)
+    prorate_days = BooleanField(_l("Pro-rate case flat rates by enrolled days"))
+    budget = StringField(_l("Budget cap in € (net, whole term)"), validators=[Optional(), Length(max=20)],
+                         description=_l("Leave empty for no cap."))
+    vat = SelectField(_l("VAT"), choices=VAT_LABELS)
+    vat_exempt_reason = StringField(_l("Legal reason for the VAT exemption"),
+                                    validators=[Optional(), Length(max=300)],
+                                    description=_l("Printed on the contract; empty: § 4 Nr. 15b UStG."))
+    efficiency_review = TextAreaField(_l("Review of economic efficiency and quality"),
+                                      validators=[Optional(), Length(max=20000)])
+    efficiency_indicators = TextAreaField(_l("Indicators"), validators=[Optional(), Length(max=5000)])
+    review_interval_months = IntegerField(_l("Reporting interval in months"),
+                                          validators=[Optional(), NumberRange(min=1, max=60)])
+    next_review_on = DateField(_l("Next review due on"), validators=[Optional()])
+    notification_duties = TextAreaField(_l("Notification duties"), validators=[Optional(), Length(max=20000)])
+    termination = TextAreaField(_l("Termination"), validators=[Optional(), Length(max=20000)])
+    notice_period_months = IntegerField(_l("Notice period in months"),
+                                        validators=[Optional(), NumberRange(min=0, max=60)])
+    rates = FieldList(FormField(RateForm), min_entries=3)
+
+
+class TransitionForm(FlaskForm):
+    to = HiddenField(validators=[DataRequired()])
+    on = DateField(_l("Effective date"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class TemplateUploadForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("The same name again creates a new version."))
+    file = FileField(_l("Template (.docx)"), validators=[FileRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+class SignedCopyForm(FlaskForm):
+    file = FileField(_l("Signed copy (PDF)"), validators=[FileRequired()])
+    signed_by_provider_on = DateField(_l("Signed by us on"), validators=[DataRequired()])
+    signed_by_agency_on = DateField(_l("Signed by the agency on"), validators=[DataRequired()])

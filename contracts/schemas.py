@@ -1,7 +1,17 @@
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from contracts.leitweg import leitweg_problems
-from contracts.models import AGENCY_KINDS
+from contracts.lifecycle import END_REASONS
+from contracts.models import (
+    AGENCY_KINDS,
+    BILLING_CYCLES,
+    LEGAL_BASES,
+    PARTNER_KINDS,
+    RATE_KINDS,
+    ROUTES,
+    STATUSES,
+    VAT_MODES,
+)
 
 
 def _leitweg(value: str) -> None:
@@ -37,3 +47,167 @@ class AgencyPatchSchema(AgencySchema):
     email = fields.String(validate=[validate.Length(max=254), _optional_email])
     address = fields.String(validate=validate.Length(max=2000))
     contact = fields.String(validate=validate.Length(max=200))
+
+
+class PartnerSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(load_default="other", validate=validate.OneOf(PARTNER_KINDS))
+
+
+class RateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(RATE_KINDS))
+    service_area = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "code of a service area (required for per_unit)"},
+    )
+    amount_cents = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    label = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "rendered | signed"})
+    sha256 = fields.String()
+    docx_url = fields.Method("_docx_url", allow_none=True)
+    pdf_url = fields.Method(
+        "_pdf_url", allow_none=True, metadata={"description": "null until the PDF is ready"}
+    )
+    pdf_status = fields.String(metadata={"description": "pending | done | failed"})
+    pdf_error = fields.String()
+    template_id = fields.Integer(allow_none=True)
+    signed_by_provider_on = fields.Date(allow_none=True)
+    signed_by_agency_on = fields.Date(allow_none=True)
+    created_at = fields.DateTime()
+
+    def _docx_url(self, doc):
+        return _document_url(doc, "docx") if doc.docx_path else None
+
+    def _pdf_url(self, doc):
+        return _document_url(doc, "pdf") if doc.pdf_path and doc.pdf_status == "done" else None
+
+
+def _document_url(doc, fmt: str) -> str:
+    from flask import url_for
+
+    return url_for(f"api_contracts.download_document_{fmt}", contract_id=doc.contract_id, document_id=doc.id)
+
+
+class StepSchema(Schema):
+    from_status = fields.String()
+    to_status = fields.String()
+    on = fields.Date(attribute="effective_on")
+    by_user_id = fields.Integer(allow_none=True)
+    by_label = fields.String()
+    at = fields.DateTime()
+
+
+class ContractSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    agency_id = fields.Integer(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    legal_basis = fields.String(load_default="sgb2_16a", validate=validate.OneOf(LEGAL_BASES))
+    route = fields.String(load_default="agreement", validate=validate.OneOf(ROUTES))
+    scope = fields.String(load_default="")
+    quality = fields.String(load_default="")
+    efficiency_review = fields.String(load_default="")
+    efficiency_indicators = fields.String(load_default="")
+    review_interval_months = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(min=1, max=60)
+    )
+    next_review_on = fields.Date(allow_none=True, load_default=None)
+    notification_duties = fields.String(load_default="")
+    termination = fields.String(load_default="")
+    notice_period_months = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(min=0, max=60)
+    )
+    valid_from = fields.Date(allow_none=True, load_default=None)
+    valid_to = fields.Date(allow_none=True, load_default=None)
+    billing_cycle = fields.String(load_default="monthly", validate=validate.OneOf(BILLING_CYCLES))
+    prorate_days = fields.Boolean(load_default=False)
+    budget_cents = fields.Integer(
+        allow_none=True, load_default=None, strict=True, validate=validate.Range(min=0)
+    )
+    vat = fields.String(load_default="exempt", validate=validate.OneOf(VAT_MODES))
+    vat_exempt_reason = fields.String(load_default="", validate=validate.Length(max=300))
+    template_id = fields.Integer(allow_none=True, load_default=None)
+    partner_ids = fields.List(fields.Integer(), load_default=list)
+    rates = fields.List(fields.Nested(RateSchema), load_default=list)
+    status = fields.String(dump_only=True)
+    end_reason = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    amends_id = fields.Integer(dump_only=True, allow_none=True)
+    drafted_by_id = fields.Integer(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    @post_dump(pass_original=True)
+    def _partners(self, data, original, **kwargs):
+        data["partner_ids"] = [cp.partner_id for cp in original.partners]
+        return data
+
+
+class ContractPatchSchema(ContractSchema):
+    """Every field optional; rates/partner_ids replace the whole list when given."""
+
+    agency_id = fields.Integer()
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    legal_basis = fields.String(validate=validate.OneOf(LEGAL_BASES))
+    route = fields.String(validate=validate.OneOf(ROUTES))
+    scope = fields.String()
+    quality = fields.String()
+    efficiency_review = fields.String()
+    efficiency_indicators = fields.String()
+    review_interval_months = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=60))
+    next_review_on = fields.Date(allow_none=True)
+    notification_duties = fields.String()
+    termination = fields.String()
+    notice_period_months = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=60))
+    valid_from = fields.Date(allow_none=True)
+    valid_to = fields.Date(allow_none=True)
+    billing_cycle = fields.String(validate=validate.OneOf(BILLING_CYCLES))
+    prorate_days = fields.Boolean()
+    budget_cents = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    vat = fields.String(validate=validate.OneOf(VAT_MODES))
+    vat_exempt_reason = fields.String(validate=validate.Length(max=300))
+    template_id = fields.Integer(allow_none=True)
+    partner_ids = fields.List(fields.Integer())
+    rates = fields.List(fields.Nested(RateSchema))
+
+
+class ContractDetailSchema(ContractSchema):
+    documents = fields.List(fields.Nested(DocumentSchema), dump_only=True)
+    steps = fields.List(fields.Nested(StepSchema), dump_only=True)
+    missing = fields.Method(
+        "_missing",
+        dump_only=True,
+        metadata={"description": "what the agreement still lacks before it can be sent"},
+    )
+
+    def _missing(self, contract):
+        from contracts.lifecycle import completeness_gaps
+
+        gaps = completeness_gaps(contract)
+        return [{"key": g.key, "field": g.field, "message": str(g.message)} for g in gaps]
+
+
+class ContractListArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    agency_id = fields.Integer(load_default=None)
+
+
+class TransitionSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    on = fields.Date(load_default=None)
+    end_reason = fields.String(load_default=None, validate=validate.OneOf(END_REASONS))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class TransitionResultSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    end_reason = fields.String()
+    steps = fields.List(fields.Nested(StepSchema))

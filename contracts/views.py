@@ -1,17 +1,42 @@
-"""Pages of contracts/: funding agencies (list, create, show, edit, delete)."""
-from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+"""Pages of contracts/: agencies, partners, contracts (draft, lifecycle, documents), templates."""
+import re
 
-from contracts import services
-from contracts.forms import AGENCY_KIND_LABELS, AgencyForm
+from flask import flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from contracts import rendering, services
+from contracts.api import MIMETYPES
+from contracts.forms import (
+    AGENCY_KIND_LABELS,
+    BILLING_CYCLE_LABELS,
+    LEGAL_BASIS_LABELS,
+    PARTNER_KIND_LABELS,
+    RATE_KIND_LABELS,
+    ROUTE_LABELS,
+    STATUS_LABELS,
+    STEP_LABELS,
+    AgencyForm,
+    ContractForm,
+    PartnerForm,
+    SignedCopyForm,
+    TemplateUploadForm,
+    TransitionForm,
+)
+from contracts.lifecycle import allowed_next
+from core import audit, storage
 from core.extensions import db
 from core.forms import apply_service_errors
+from core.money import cents_to_input, format_cents, parse_euros
 from core.navigation import nav_item
-from core.problems import ServiceError
+from core.problems import ServiceError, ValidationFailed
 from tenants.web import current_actor, requires, tenant_blueprint
 
 bp = tenant_blueprint("contracts", __name__)
+nav_item("contracts.contracts", "Contracts", "contracts.read", 25)
 nav_item("contracts.agencies", "Funding agencies", "agencies.read", 30)
+nav_item("contracts.partners", "Partners", "agencies.read", 32)
 
 
 @bp.get("/agencies/")
@@ -79,3 +104,400 @@ def delete_agency(agency_id: int):
 
 def _form_data(form: AgencyForm) -> dict:
     return {name: form[name].data or "" for name in services.AGENCY_FIELDS}
+
+
+def _problem_text(exc: ServiceError) -> str:
+    """A service error as one flash message: the detail plus field messages it does not already say."""
+    detail = str(exc.detail)
+    extra = [str(m) for msgs in (exc.errors or {}).values() for m in msgs if str(m) not in detail]
+    return " ".join([detail, *extra])
+
+
+# --- partner organisations ----------------------------------------------------------------------------------
+
+
+@bp.get("/partners/")
+@requires("agencies.read")
+def partners():
+    return render_template("contracts/partners.html", partners=services.list_partners(),
+                           kinds=dict(PARTNER_KIND_LABELS))
+
+
+@bp.route("/partners/new", methods=["GET", "POST"])
+@requires("agencies.write")
+def new_partner():
+    form = PartnerForm()
+    if form.validate_on_submit():
+        try:
+            partner = services.create_partner(_partner_data(form), current_actor())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Partner “%(name)s” created.", name=partner.name), "success")
+            return redirect(url_for("contracts.partner", partner_id=partner.id))
+    return render_template("contracts/partner_form.html", form=form, partner=None)
+
+
+@bp.get("/partners/<int:partner_id>")
+@requires("agencies.read")
+def partner(partner_id: int):
+    return render_template("contracts/partner.html", partner=services.get_partner(partner_id),
+                           kinds=dict(PARTNER_KIND_LABELS))
+
+
+@bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
+@requires("agencies.write")
+def edit_partner(partner_id: int):
+    partner = services.get_partner(partner_id)
+    form = PartnerForm(obj=partner)
+    if form.validate_on_submit():
+        try:
+            services.update_partner(partner, _partner_data(form), current_actor())
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("contracts.partner", partner_id=partner.id))
+    return render_template("contracts/partner_form.html", form=form, partner=partner)
+
+
+@bp.post("/partners/<int:partner_id>/delete")
+@requires("agencies.write")
+def delete_partner(partner_id: int):
+    partner = services.get_partner(partner_id)
+    try:
+        services.delete_partner(partner, current_actor())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(_problem_text(exc), "error")
+        return redirect(url_for("contracts.partner", partner_id=partner_id))
+    db.session.commit()
+    flash(_("Partner deleted."), "success")
+    return redirect(url_for("contracts.partners"))
+
+
+def _partner_data(form: PartnerForm) -> dict:
+    return {name: form[name].data or "" for name in services.PARTNER_FIELDS}
+
+
+# --- contracts ----------------------------------------------------------------------------------------------
+
+
+@bp.app_template_filter("euro")
+def _euro(cents):
+    return format_cents(cents)
+
+
+@bp.get("/contracts/")
+@requires("contracts.read")
+def contracts():
+    status = request.args.get("status") or None
+    if status not in STATUS_LABELS:
+        status = None
+    return render_template("contracts/contracts.html", contracts=services.list_contracts(status=status),
+                           status=status, statuses=STATUS_LABELS)
+
+
+def _contract_form(contract=None) -> ContractForm:
+    form = ContractForm(obj=contract) if contract is not None else ContractForm()
+    form.agency_id.choices = [(a.id, a.name) for a in services.list_agencies()]
+    templates = services.latest_templates()
+    if contract is not None and contract.template is not None and contract.template not in templates:
+        templates.append(contract.template)
+    form.template_id.choices = [(0, _("Built-in default template"))] + [(t.id, t.label) for t in templates]
+    form.partner_ids.choices = [(p.id, p.name) for p in services.list_partners()]
+    areas = [("", _("– none –"))] + [(a.code, a.name) for a in services.list_service_areas()]
+    if request.method == "GET" and contract is not None:
+        form.budget.data = cents_to_input(contract.budget_cents)
+        form.partner_ids.data = [cp.partner_id for cp in contract.partners]
+        form.template_id.data = contract.template_id or 0
+        while len(form.rates.entries):
+            form.rates.pop_entry()
+        for rate in contract.rates:
+            form.rates.append_entry({"kind": rate.kind, "service_area": rate.service_area or "",
+                                     "label": rate.label, "amount": cents_to_input(rate.amount_cents)})
+        for _i in range(2):
+            form.rates.append_entry()
+    for entry in form.rates.entries:
+        entry.form.service_area.choices = areas
+    return form
+
+
+def _contract_data(form: ContractForm) -> dict:
+    """Form → service input; amounts typed in euros become cents (field errors on failure)."""
+    errors: dict[str, list[str]] = {}
+    names = ("agency_id", "title", "legal_basis", "route", "scope", "quality", "valid_from", "valid_to",
+             "billing_cycle", "prorate_days", "vat", "vat_exempt_reason", "efficiency_review",
+             "efficiency_indicators", "review_interval_months", "next_review_on", "notification_duties",
+             "termination", "notice_period_months")
+    data = {name: form[name].data for name in names}
+    for key in ("scope", "quality", "vat_exempt_reason", "efficiency_review", "efficiency_indicators",
+                "notification_duties", "termination", "title"):
+        data[key] = data[key] or ""
+    data["template_id"] = form.template_id.data or None
+    data["partner_ids"] = form.partner_ids.data or []
+    data["budget_cents"] = None
+    if form.budget.data:
+        try:
+            data["budget_cents"] = parse_euros(form.budget.data)
+        except ValueError:
+            errors["budget"] = [_("Enter an amount such as 120.000,00.")]
+    rates = []
+    form.rate_rows = []
+    for i, entry in enumerate(form.rates.entries):
+        row = entry.form
+        if not (row.amount.data or "").strip():
+            continue
+        try:
+            amount = parse_euros(row.amount.data)
+        except ValueError:
+            row.amount.errors = [*row.amount.errors, _("Enter an amount such as 180,00.")]
+            message = _("Rate line %(n)s: enter an amount such as 180,00.", n=i + 1)
+            errors.setdefault("_rates", []).append(message)
+            continue
+        form.rate_rows.append(i)
+        rates.append({"kind": row.kind.data, "service_area": row.service_area.data or None,
+                      "label": row.label.data or "", "amount_cents": amount})
+    data["rates"] = rates
+    if errors:
+        raise ValidationFailed(_("Please check the amounts."), errors)
+    return data
+
+
+def _apply_contract_errors(form: ContractForm, exc: ServiceError) -> None:
+    """Service errors onto the form; `rates.<n>.<field>` counts only the filled-in rows, map it back to the
+    row."""
+    rows = getattr(form, "rate_rows", list(range(len(form.rates.entries))))
+    plain = {}
+    for key, messages in (exc.errors or {}).items():
+        match = re.match(r"^rates[.-](\d+)[.-](\w+)$", key)
+        if match:
+            index = int(match.group(1))
+            row_index = rows[index] if index < len(rows) else index
+            name = "amount" if match.group(2) == "amount_cents" else match.group(2)
+            if row_index < len(form.rates.entries) and name in form.rates.entries[row_index].form._fields:
+                field = form.rates.entries[row_index].form[name]
+                field.errors = list(field.errors) + list(messages)
+            form.form_errors.extend(f"{_('Rate line')} {row_index + 1}: {m}" for m in messages)
+            continue
+        plain["budget" if key == "budget_cents" else key] = messages
+    if plain or not exc.errors:
+        apply_service_errors(form, ServiceError(exc.detail, plain))
+
+
+@bp.route("/contracts/new", methods=["GET", "POST"])
+@requires("contracts.write")
+def new_contract():
+    form = _contract_form()
+    if not form.agency_id.choices:
+        flash(_("Create a funding agency first."), "warning")
+        return redirect(url_for("contracts.new_agency"))
+    if form.validate_on_submit():
+        try:
+            contract = services.create_contract(_contract_data(form), current_actor(), g.tenant.id)
+        except ServiceError as exc:
+            db.session.rollback()
+            _apply_contract_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Contract drafted."), "success")
+            return redirect(url_for("contracts.contract", contract_id=contract.id))
+    return render_template("contracts/contract_form.html", form=form, contract=None)
+
+
+@bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
+@requires("contracts.write")
+def edit_contract(contract_id: int):
+    contract = services.get_contract(contract_id)
+    if contract.status != "draft":
+        flash(_("Only drafts can be edited; an active contract is changed by an amendment."), "error")
+        return redirect(url_for("contracts.contract", contract_id=contract.id))
+    form = _contract_form(contract)
+    if form.validate_on_submit():
+        try:
+            services.update_contract(contract, _contract_data(form), current_actor())
+        except ServiceError as exc:
+            db.session.rollback()
+            _apply_contract_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("contracts.contract", contract_id=contract.id))
+    return render_template("contracts/contract_form.html", form=form, contract=contract)
+
+
+@bp.get("/contracts/<int:contract_id>")
+@requires("contracts.read")
+def contract(contract_id: int):
+    contract = services.get_contract(contract_id)
+    versions = services.versions_of(contract)
+    previous = next((v for v in versions if v.id == contract.amends_id), None)
+    return render_template(
+        "contracts/contract.html", contract=contract, gaps=services.completeness(contract),
+        next_steps=allowed_next(contract.status), statuses=STATUS_LABELS, step_labels=STEP_LABELS,
+        legal_bases=dict(LEGAL_BASIS_LABELS), routes=dict(ROUTE_LABELS), cycles=dict(BILLING_CYCLE_LABELS),
+        rate_kinds=dict(RATE_KIND_LABELS), versions=versions,
+        diff=_readable_diff(services.terms_diff(previous, contract)) if previous else [], previous=previous,
+        signed_form=SignedCopyForm(),
+        enrolments=services.enrolments_of_contract(contract), today=services.today_local(),
+        four_eyes_blocked=contract.drafted_by_id is not None and contract.drafted_by_id == current_user.id)
+
+
+def _readable_diff(rows: list[tuple[str, object, object]]) -> list[tuple[str, str, str]]:
+    """Term names as the form labels them, money in euros, dates German."""
+    labels = {name: field.label.text for name, field in ContractForm(meta={"csrf": False})._fields.items()}
+    labels.update({"budget_cents": _("Budget cap"), "agency_id": _("Funding agency"), "rates": _("Compensation")})
+
+    def show(name, value):
+        if value is None or value == "":
+            return "–"
+        if name.endswith("_cents"):
+            return format_cents(value)
+        if hasattr(value, "strftime"):
+            return value.strftime("%d.%m.%Y")
+        return str(value)
+
+    return [(str(labels.get(name, name)), show(name, old), show(name, new)) for name, old, new in rows]
+
+
+@bp.post("/contracts/<int:contract_id>/transition")
+@requires("contracts.write")
+def transition_contract(contract_id: int):
+    contract = services.get_contract(contract_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        flash(_("The step could not be taken: %(errors)s", errors=form.errors), "error")
+        return redirect(url_for("contracts.contract", contract_id=contract.id))
+    try:
+        services.transition(contract, form.to.data, current_actor(), on=form.on.data,
+                            note=form.note.data or "")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(_problem_text(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]), "success")
+    return redirect(url_for("contracts.contract", contract_id=contract.id))
+
+
+@bp.post("/contracts/<int:contract_id>/amend")
+@requires("contracts.write")
+def amend_contract(contract_id: int):
+    contract = services.get_contract(contract_id)
+    try:
+        amendment = services.create_amendment(contract, current_actor())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(_problem_text(exc), "error")
+        return redirect(url_for("contracts.contract", contract_id=contract.id))
+    db.session.commit()
+    flash(_("Amendment drafted as version %(v)s.", v=amendment.version), "success")
+    return redirect(url_for("contracts.edit_contract", contract_id=amendment.id))
+
+
+@bp.post("/contracts/<int:contract_id>/documents")
+@requires("contracts.write")
+def render_contract(contract_id: int):
+    contract = services.get_contract(contract_id)
+    try:
+        doc = services.render_document(contract, g.tenant, current_actor())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(_problem_text(exc), "error")
+        return redirect(url_for("contracts.contract", contract_id=contract.id))
+    db.session.commit()
+    services.request_pdf(doc)
+    flash(_("Document rendered."), "success")
+    return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="documents"))
+
+
+@bp.post("/contracts/<int:contract_id>/signed-copy")
+@requires("contracts.write")
+def upload_signed_copy(contract_id: int):
+    contract = services.get_contract(contract_id)
+    form = SignedCopyForm()
+    if not form.validate_on_submit():
+        flash(_("Please choose the PDF and enter both signature dates."), "error")
+        return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="signed"))
+    try:
+        services.upload_signed_copy(contract, g.tenant.id, form.file.data.read(),
+                                    form.signed_by_provider_on.data, form.signed_by_agency_on.data,
+                                    current_actor())
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(_problem_text(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Signed copy stored."), "success")
+    return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="documents"))
+
+
+def _send_document(contract_id: int, document_id: int, fmt: str):
+    doc = services.get_document(services.get_contract(contract_id), document_id)
+    path, name = services.document_file(doc, fmt, g.tenant.id, current_actor())
+    db.session.commit()
+    return send_file(path, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
+
+
+@bp.get("/contracts/<int:contract_id>/documents/<int:document_id>.docx")
+@requires("contracts.read")
+def download_docx(contract_id: int, document_id: int):
+    return _send_document(contract_id, document_id, "docx")
+
+
+@bp.get("/contracts/<int:contract_id>/documents/<int:document_id>.pdf")
+@requires("contracts.read")
+def download_pdf(contract_id: int, document_id: int):
+    return _send_document(contract_id, document_id, "pdf")
+
+
+# --- templates ----------------------------------------------------------------------------------------------
+
+
+@bp.get("/contract-templates/")
+@requires("contracts.read")
+def templates():
+    services.ensure_default_template(g.tenant.id)
+    db.session.commit()
+    return render_template("contracts/templates.html", templates=services.list_templates())
+
+
+@bp.route("/contract-templates/new", methods=["GET", "POST"])
+@requires("contracts.write")
+def upload_template():
+    form = TemplateUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(rendering.MAX_TEMPLATE_BYTES + 1)
+        try:
+            row = services.upload_template(g.tenant.id, form.name.data, data, current_actor(),
+                                           form.note.data or "")
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Template “%(name)s” stored as version %(v)s.", name=row.name, v=row.version), "success")
+            return redirect(url_for("contracts.templates"))
+    return render_template("contracts/template_form.html", form=form)
+
+
+@bp.get("/contract-templates/<int:template_id>.docx")
+@requires("contracts.read")
+def download_template(template_id: int):
+    row = services.get_template(template_id)
+    audit.record(current_actor(), "contract_template.download", row)
+    db.session.commit()
+    name = f"{secure_filename(row.name) or 'vorlage'}-v{row.version}.docx"
+    return send_file(storage.path_of(row.storage_path, g.tenant.id), mimetype=MIMETYPES["docx"],
+                     as_attachment=True, download_name=name)
+
+
+@bp.get("/contract-templates/help")
+@requires("contracts.read")
+def template_help():
+    return render_template("contracts/template_help.html", context_doc=rendering.CONTEXT_DOC,
+                           filters_doc=rendering.FILTERS_DOC, sample=rendering.sample_context())

@@ -3,7 +3,7 @@
 
 from datetime import date
 
-from factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
+from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 
 def test_create_client_with_children_and_pseudonym(tenant_a, client, api_token, make_client):

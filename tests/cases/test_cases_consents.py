@@ -4,7 +4,7 @@
 from datetime import date, timedelta
 
 import pytest
-from factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
+from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 from core.audit import Actor
 

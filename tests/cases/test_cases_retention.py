@@ -2,7 +2,7 @@
 """Erasure by anonymisation and the retention rule (Celery task on the real database)."""
 
 import pytest
-from factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
+from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 from sqlalchemy import select
 
 from core.audit import Actor

@@ -1,7 +1,56 @@
+from contracts import services
 from contracts.services import create_agency
 from tests.isolation.targets import ACTOR, MARKER, target
 
 
 @target("agency_id")
 def agency(fx):
-    return create_agency({"name": f"{MARKER} Jobcenter", "kind": "jobcenter", "email": "b@beta.example.org"}, ACTOR).id
+    return create_agency(
+        {"name": f"{MARKER} Jobcenter", "kind": "jobcenter", "email": "b@beta.example.org"}, ACTOR
+    ).id
+
+
+@target("partner_id")
+def partner(fx):
+    return services.create_partner({"name": f"{MARKER} Kita", "kind": "childcare"}, ACTOR).id
+
+
+def _contract(fx):
+    agency_id = agency(fx) if not services.list_agencies() else services.list_agencies()[0].id
+    return services.create_contract(
+        {
+            "agency_id": agency_id,
+            "title": f"{MARKER} Vertrag",
+            "scope": MARKER,
+            "rates": [{"kind": "per_period", "amount_cents": 100}],
+        },
+        ACTOR,
+        fx.tenant_id,
+    )
+
+
+@target("contract_id")
+def contract(fx):
+    return _contract(fx).id
+
+
+@target("template_id")
+def template(fx):
+    return services.ensure_default_template(fx.tenant_id).id
+
+
+@target("document_id")
+def document(fx):
+    """A rendered document (its PDF is not converted here: the files must still exist for the probe to ask for)."""
+    from core.extensions import db
+    from tenants.models import Tenant
+
+    existing = services.list_contracts()  # the contract_id target's contract: both ids then belong together
+    c = existing[0] if existing else _contract(fx)
+    doc = services.render_document(c, db.session.get(Tenant, fx.tenant_id), ACTOR)
+    # give it a PDF path too, so the PDF download route is probed against an existing file
+    from core import storage
+
+    stored = storage.store(fx.tenant_id, "contracts", b"%PDF-1.4 " + MARKER.encode(), "pdf")
+    doc.pdf_path, doc.pdf_sha256, doc.pdf_status = stored.path, stored.sha256, "done"
+    return doc.id

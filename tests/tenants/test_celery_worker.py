@@ -15,6 +15,14 @@ BROKER = os.environ.get("TEST_CELERY_BROKER", "redis://127.0.0.1:6379/14")
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _forget_backend(celery_app):
+    """Eager tasks of earlier tests cached the in-memory backend and broker pool; with a worker both are Redis."""
+    celery_app._backend_cache = None
+    celery_app._local.__dict__.pop("backend", None)
+    celery_app._pool = None
+    celery_app.__dict__.pop("amqp", None)
+
+
 @pytest.fixture
 def worker(app):
     """A real worker process (thread pool, so tasks of both tenants run interleaved) and the app pointed at it."""
@@ -32,6 +40,7 @@ def worker(app):
     saved = dict(celery_app.conf)
     celery_app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False,
                            task_default_queue=queue)
+    _forget_backend(celery_app)
     try:
         deadline = time.monotonic() + 60
         while not celery_app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=1) \
@@ -41,6 +50,7 @@ def worker(app):
     finally:
         celery_app.conf.update({k: saved[k] for k in ("broker_url", "result_backend", "task_always_eager",
                                                        "task_default_queue")})
+        _forget_backend(celery_app)
         proc.terminate()
         try:
             proc.wait(timeout=20)

@@ -1,0 +1,52 @@
+"""Factories for contract tests: a complete agreement payload and an agency to attach it to."""
+
+import pytest
+
+
+def contract_payload(agency_id: int, **overrides) -> dict:
+    """A complete agreement (passes the completeness check) with three rate lines."""
+    data = {
+        "agency_id": agency_id,
+        "title": "Fallmanagement für Alleinerziehende 2027",
+        "legal_basis": "sgb2_16a",
+        "scope": "Fallmanagement für bis zu 40 alleinerziehende Leistungsberechtigte.",
+        "quality": "Sozialpädagogische Fachkräfte; Fallzahl höchstens 35 je Vollzeitstelle.",
+        "efficiency_review": "Halbjährlicher Bericht über Fälle, Stunden und Kosten je Fall.",
+        "efficiency_indicators": "Integrationsquote, Kosten je Fall",
+        "review_interval_months": 6,
+        "notification_duties": "Abbrüche und Arbeitsaufnahmen werden binnen einer Woche mitgeteilt.",
+        "termination": "Kündigung aus wichtigem Grund jederzeit.",
+        "notice_period_months": 3,
+        "valid_from": "2027-01-01",
+        "valid_to": "2027-12-31",
+        "billing_cycle": "monthly",
+        "budget_cents": 12_000_000,
+        "vat": "exempt",
+        "rates": [
+            {"kind": "per_case_month", "service_area": "case_management", "amount_cents": 18000},
+            {"kind": "per_unit", "service_area": "childcare", "amount_cents": 3250},
+            {"kind": "per_period", "service_area": None, "amount_cents": 50000, "label": "Koordination"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_agency(app):
+    """Factory: an agency of a tenant fixture, committed; returns its id."""
+
+    def make(fx, name: str = "Jobcenter Musterstadt", **extra) -> int:
+        from contracts.services import create_agency
+        from core.audit import Actor
+        from core.extensions import db
+
+        with app.app_context(), fx.context():
+            agency = create_agency(
+                {"name": name, "kind": "jobcenter", "address": "Agenturstraße 5\n12345 Musterstadt", **extra},
+                Actor.system("test"),
+            )
+            db.session.commit()
+            return agency.id
+
+    return make

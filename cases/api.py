@@ -32,12 +32,8 @@ from core.api import ListArgs, api_blueprint, list_schema, page_of, require
 from core.extensions import db
 from tenants.web import current_actor
 
-areas_api = api_blueprint(
-    "api_service_areas", __name__, "/service-areas", description="Catalogue of service areas"
-)
-clients_api = api_blueprint(
-    "api_clients", __name__, "/clients", description="Clients (single parents) and consents"
-)
+areas_api = api_blueprint("api_service_areas", __name__, "/service-areas", description="Catalogue of service areas")
+clients_api = api_blueprint("api_clients", __name__, "/clients", description="Clients (single parents) and consents")
 cases_api = api_blueprint(
     "api_cases",
     __name__,
@@ -86,7 +82,7 @@ def _client_out(client: Client) -> Client:
 @clients_api.arguments(ClientListArgs, location="query")
 @clients_api.response(200, ClientList)
 def list_clients(args):
-    page = page_of(services.client_query(args["q"]), Client, args)
+    page = page_of(services.client_query(current_actor(), args["q"]), Client, args)
     for client in page["items"]:
         client.hide_note = True  # lists never carry confidential notes
     return page
@@ -106,7 +102,7 @@ def create_client(data):
 @require("cases.read")
 @clients_api.response(200, ClientSchema)
 def get_client(client_id):
-    return _client_out(services.get_client(client_id))
+    return _client_out(services.get_client(client_id, current_actor()))
 
 
 @clients_api.route("/<int:client_id>", methods=["PATCH"])
@@ -114,7 +110,7 @@ def get_client(client_id):
 @clients_api.arguments(ClientPatchSchema)
 @clients_api.response(200, ClientSchema)
 def patch_client(data, client_id):
-    client = services.update_client(services.get_client(client_id), data, current_actor())
+    client = services.update_client(services.get_client(client_id, current_actor()), data, current_actor())
     db.session.commit()
     return _client_out(client)
 
@@ -123,7 +119,7 @@ def patch_client(data, client_id):
 @require("cases.read")
 @clients_api.response(200, ConsentList)
 def list_consents(client_id):
-    return {"items": services.consents_of(services.get_client(client_id))}
+    return {"items": services.consents_of(services.get_client(client_id, current_actor()))}
 
 
 @clients_api.route("/<int:client_id>/consents", methods=["POST"])
@@ -132,7 +128,7 @@ def list_consents(client_id):
 @clients_api.response(201, ConsentSchema)
 def create_consent(data, client_id):
     """Record a consent: given when `given_on` is set, else requested. A given consent is never edited."""
-    consent = services.create_consent(services.get_client(client_id), data, current_actor())
+    consent = services.create_consent(services.get_client(client_id, current_actor()), data, current_actor())
     db.session.commit()
     return consent
 
@@ -143,7 +139,7 @@ def create_consent(data, client_id):
 @clients_api.response(200, ConsentSchema)
 def give_consent(data, client_id, consent_id):
     """requested → given."""
-    consent = services.get_consent(services.get_client(client_id), consent_id)
+    consent = services.get_consent(services.get_client(client_id, current_actor()), consent_id)
     services.give_consent(consent, data.get("on"), current_actor())
     db.session.commit()
     return consent
@@ -155,7 +151,7 @@ def give_consent(data, client_id, consent_id):
 @clients_api.response(200, ConsentSchema)
 def withdraw_consent(data, client_id, consent_id):
     """requested/given → withdrawn; withdrawing an expired or withdrawn consent → 409."""
-    consent = services.get_consent(services.get_client(client_id), consent_id)
+    consent = services.get_consent(services.get_client(client_id, current_actor()), consent_id)
     services.withdraw_consent(consent, data.get("on"), current_actor())
     db.session.commit()
     return consent

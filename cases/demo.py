@@ -206,7 +206,9 @@ def seed_cases(tenant, users, actor):
             actor,
         )
         target = spec["phase"]
-        for phase in PHASES[: PHASES.index(target) + 1] if target in PHASES else PHASES[:3]:
+        # walk the phases up to the target (a closed case was active first; an intake case stays put)
+        steps = PHASES[:3] if target == "closed" else PHASES[: PHASES.index(target) + 1] if target in PHASES else ()
+        for phase in steps:
             services.update_case(case, {"status": phase}, actor)
         for area, priority, note in spec.get("needs", []):
             services.add_need(case, {"service_area": area, "priority": priority, "note": note}, actor)

@@ -189,17 +189,13 @@ class CaseEditForm(FlaskForm):
 
 class PhaseForm(FlaskForm):
     status = SelectField(_l("Phase"), choices=[(p, PHASE_LABELS[p]) for p in CASE_PHASES])
-    outcome = SelectField(
-        _l("Outcome (when closing)"), choices=_choices(OUTCOME_LABELS, _l("– none –")), default=""
-    )
+    outcome = SelectField(_l("Outcome (when closing)"), choices=_choices(OUTCOME_LABELS, _l("– none –")), default="")
     esf_exit_status = SelectField(
         _l("ESF+ status at exit (when closing)"),
         choices=_choices(ESF_EXIT_LABELS, _l("– none –")),
         default="",
     )
-    closed_on = DateField(
-        _l("Closed on (when closing)"), validators=[Optional()], description=_l("Empty: today.")
-    )
+    closed_on = DateField(_l("Closed on (when closing)"), validators=[Optional()], description=_l("Empty: today."))
 
 
 class NeedForm(FlaskForm):
@@ -262,9 +258,7 @@ class RetentionForm(FlaskForm):
     retention_years = IntegerField(
         _l("Keep client data after closing (years)"),
         validators=[DataRequired(), NumberRange(min=1, max=30)],
-        description=_l(
-            "Then the nightly retention rule anonymises the client, unless processing is restricted."
-        ),
+        description=_l("Then the nightly retention rule anonymises the client, unless processing is restricted."),
     )
 
 

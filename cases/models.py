@@ -144,9 +144,7 @@ class Case(TenantScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
     # a user id (users are platform-wide); membership in the tenant is checked by the services
-    case_manager_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    case_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="intake", nullable=False, index=True)
     opened_on: Mapped[date] = mapped_column(Date, nullable=False)
     closed_on: Mapped[date | None] = mapped_column(Date)
@@ -279,9 +277,7 @@ class CaseEvent(TenantScoped, db.Model):
     case_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(
-        String(30), nullable=False
-    )  # status, need, goal, goal_status, service, …
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)  # status, need, goal, goal_status, service, …
     detail: Mapped[str] = mapped_column(String(300), default="", nullable=False)
 
 

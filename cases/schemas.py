@@ -46,9 +46,7 @@ class ChildSchema(Schema):
 
 class ClientSchema(Schema):
     id = fields.Integer(dump_only=True)
-    pseudonym = fields.String(
-        dump_only=True, metadata={"description": "Generated per tenant, e.g. K-2026-0042"}
-    )
+    pseudonym = fields.String(dump_only=True, metadata={"description": "Generated per tenant, e.g. K-2026-0042"})
     first_name = fields.String(required=True, validate=validate.Length(max=100))
     last_name = fields.String(required=True, validate=validate.Length(max=100))
     birth_year = fields.Integer(allow_none=True, load_default=None)
@@ -88,9 +86,7 @@ class ClientPatchSchema(ClientSchema):
     receives_sgb2 = fields.Boolean()
     employment_status = fields.String(allow_none=True, validate=validate.OneOf(EMPLOYMENT_STATUSES))
     education_level = fields.String(allow_none=True, validate=validate.OneOf(ISCED_LEVELS))
-    children = fields.List(
-        fields.Nested(ChildSchema), metadata={"description": "Replaces the list of children"}
-    )
+    children = fields.List(fields.Nested(ChildSchema), metadata={"description": "Replaces the list of children"})
     confidential_note = fields.Function(_note, deserialize=str, validate=validate.Length(max=5000))
 
 
@@ -103,18 +99,14 @@ class ClientListArgs(Schema):
 class ConsentSchema(Schema):
     id = fields.Integer(dump_only=True)
     client_id = fields.Integer(dump_only=True)
-    agency_id = fields.Integer(
-        allow_none=True, load_default=None, metadata={"description": "Receiving agency"}
-    )
+    agency_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "Receiving agency"})
     partner_id = fields.Integer(
         allow_none=True,
         load_default=None,
         metadata={"description": "Receiving partner organisation (instead of an agency)"},
     )
     purposes = fields.String(validate=validate.Length(max=2000))
-    data_items = fields.List(
-        fields.String(validate=validate.OneOf(DATA_ITEMS)), validate=validate.Length(min=1)
-    )
+    data_items = fields.List(fields.String(validate=validate.OneOf(DATA_ITEMS)), validate=validate.Length(min=1))
     requested_on = fields.Date(allow_none=True, load_default=None)
     given_on = fields.Date(
         allow_none=True,
@@ -173,9 +165,7 @@ class CaseSchema(Schema):
     opened_on = fields.Date(allow_none=True, load_default=None)
     closed_on = fields.Date(allow_none=True, load_default=None)
     outcome = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(OUTCOMES))
-    esf_exit_status = fields.String(
-        allow_none=True, load_default=None, validate=validate.OneOf(ESF_EXIT_STATUSES)
-    )
+    esf_exit_status = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(ESF_EXIT_STATUSES))
     next_review_on = fields.Date(allow_none=True, load_default=None)
     confidential_note = fields.Function(
         _note,
@@ -191,9 +181,7 @@ class CasePatchSchema(CaseSchema):
         exclude = ("client_id",)
 
     case_manager_id = fields.Integer(metadata={"description": "User id of the case manager"})
-    status = fields.String(
-        validate=validate.OneOf(CASE_PHASES), metadata={"description": _status_description()}
-    )
+    status = fields.String(validate=validate.OneOf(CASE_PHASES), metadata={"description": _status_description()})
     opened_on = fields.Date()
     closed_on = fields.Date(allow_none=True)
     outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
@@ -305,17 +293,13 @@ class ServiceEntrySchema(Schema):
         deserialize=str,
         metadata={"description": "Code of an active service area"},
     )
-    direct = fields.Boolean(
-        load_default=True, metadata={"description": "Direct (with the client) or indirect"}
-    )
+    direct = fields.Boolean(load_default=True, metadata={"description": "Direct (with the client) or indirect"})
     note = fields.String(load_default="", validate=validate.Length(max=5000))
     staff_user_id = fields.Integer(dump_only=True)
     billed = fields.Boolean(dump_only=True)
     funding_warning = fields.Boolean(
         dump_only=True,
-        metadata={
-            "description": "True when no funding approval covers this day and area (the entry is kept)"
-        },
+        metadata={"description": "True when no funding approval covers this day and area (the entry is kept)"},
     )
 
 

@@ -342,15 +342,26 @@ def _refuse_if_anonymised(client: Client) -> None:
         raise Conflict(_l("This client has been anonymised; the record can no longer be changed."))
 
 
-def get_client(client_id: int) -> Client:
-    client = db.session.scalar(select(Client).where(Client.id == client_id))
+def visible_clients(actor: Actor | None):
+    """Clients the actor may see. Case managers (least privilege): the clients of their own cases and those
+    without any case yet (so that they can open one); admins, viewers and the system: all."""
+    query = select(Client)
+    if actor is not None and not sees_all_cases(actor):
+        own = select(Case.client_id).where(Case.case_manager_id == actor.user_id)
+        query = query.where(or_(Client.id.in_(own), Client.id.not_in(select(Case.client_id))))
+    return query
+
+
+def get_client(client_id: int, actor: Actor | None = None) -> Client:
+    """A client by id; with an actor, only one the actor may see (else 404, like another tenant's id)."""
+    client = db.session.scalar(visible_clients(actor).where(Client.id == client_id))
     if client is None:
         raise NotFound(_l("No client with id %(id)s.", id=client_id))
     return client
 
 
-def client_query(search: str = ""):
-    query = select(Client)
+def client_query(actor: Actor | None, search: str = ""):
+    query = visible_clients(actor)
     if search := (search or "").strip():
         like = f"%{search.lower()}%"
         query = query.where(
@@ -607,6 +618,9 @@ def create_case(data: dict, actor: Actor) -> Case:
     client = _row(errors, Client, data.get("client_id"), "client_id")
     if data.get("client_id") in (None, ""):
         errors.add("client_id", _l("Required."))
+    elif client is not None and db.session.scalar(visible_clients(actor).where(Client.id == client.id)) is None:
+        client = None  # a colleague's client is as unknown to a case manager as another tenant's
+        errors.add("client_id", _l("Not found in this alliance."))
     manager = data.get("case_manager_id")
     if manager in (None, "") and can(actor.role, "cases.write") and not can(actor.role, "cases.all"):
         manager = actor.user_id  # a case manager opens cases for herself

@@ -69,11 +69,7 @@ def _page() -> int:
 def _paginate(query, order_by):
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = _page()
-    rows = (
-        db.session.scalars(query.order_by(*order_by).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-        .unique()
-        .all()
-    )
+    rows = db.session.scalars(query.order_by(*order_by).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
     return rows, page, max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total
 
 
@@ -121,7 +117,7 @@ def _manager_choices():
 def clients():
     q = request.args.get("q", "")
     rows, page, pages, total = _paginate(
-        services.client_query(q), [Client.last_name, Client.first_name, Client.id]
+        services.client_query(current_actor(), q), [Client.last_name, Client.first_name, Client.id]
     )
     return render_template("cases/clients.html", clients=rows, page=page, pages=pages, total=total, q=q)
 
@@ -161,12 +157,10 @@ def new_client():
 @bp.get("/clients/<int:client_id>")
 @requires("cases.read")
 def client(client_id: int):
-    row = services.get_client(client_id)
+    row = services.get_client(client_id, current_actor())
     actor = current_actor()
     client_cases = (
-        db.session.scalars(
-            services.case_query(actor).where(Case.client_id == row.id).order_by(Case.opened_on.desc())
-        )
+        db.session.scalars(services.case_query(actor).where(Case.client_id == row.id).order_by(Case.opened_on.desc()))
         .unique()
         .all()
     )
@@ -187,7 +181,7 @@ def client(client_id: int):
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @requires("cases.write")
 def edit_client(client_id: int):
-    row = services.get_client(client_id)
+    row = services.get_client(client_id, current_actor())
     current = {
         name: getattr(row, name)
         for name in (
@@ -230,7 +224,7 @@ def edit_client(client_id: int):
 @bp.route("/clients/<int:client_id>/consents/new", methods=["GET", "POST"])
 @requires("cases.write")
 def new_consent(client_id: int):
-    row = services.get_client(client_id)
+    row = services.get_client(client_id, current_actor())
     form = F.ConsentForm()
     form.recipient.choices = [
         ("", _("– choose –")),
@@ -257,7 +251,7 @@ def new_consent(client_id: int):
 
 
 def _consent_step(client_id: int, consent_id: int, step):
-    row = services.get_client(client_id)
+    row = services.get_client(client_id, current_actor())
     consent = services.get_consent(row, consent_id)
     form = F.OnForm()
     if not form.validate_on_submit():
@@ -289,7 +283,7 @@ def give_consent(client_id: int, consent_id: int):
 @requires("cases.all")
 def export_client(client_id: int):
     """GDPR Art. 15/20: everything about one client as JSON (admins)."""
-    row = services.get_client(client_id)
+    row = services.get_client(client_id, current_actor())
     data = services.export_client(row, current_actor())
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
@@ -303,7 +297,7 @@ def export_client(client_id: int):
 @bp.post("/clients/<int:client_id>/anonymise")
 @requires("cases.all")
 def anonymise_client(client_id: int):
-    row = services.get_client(client_id)
+    row = services.get_client(client_id, current_actor())
     try:
         services.anonymise_client(row, current_actor())
     except ServiceError as exc:
@@ -318,7 +312,7 @@ def anonymise_client(client_id: int):
 @bp.post("/clients/<int:client_id>/restrict")
 @requires("cases.all")
 def restrict_client(client_id: int):
-    row = services.get_client(client_id)
+    row = services.get_client(client_id, current_actor())
     services.restrict_client(row, not row.restricted, current_actor())
     db.session.commit()
     flash(_("Saved."), "success")
@@ -365,7 +359,7 @@ def new_case():
         *[
             (str(c.id), f"{c.pseudonym} · {c.name}")
             for c in db.session.scalars(
-                select(Client)
+                services.visible_clients(current_actor())
                 .where(Client.anonymised_at.is_(None))
                 .order_by(Client.last_name, Client.first_name)
             )
@@ -440,9 +434,7 @@ def edit_case(case_id: int):
         del form.confidential_note
     if form.validate_on_submit():
         data = {
-            name: form[name].data
-            for name in ("case_manager_id", "next_review_on", "confidential_note")
-            if name in form
+            name: form[name].data for name in ("case_manager_id", "next_review_on", "confidential_note") if name in form
         }
         if _run(form, lambda: services.update_case(row, data, actor)):
             flash(_("Saved."), "success")
@@ -495,9 +487,7 @@ def new_need(case_id: int):
     form.service_area.choices = _area_choices()
     form.agency_id.choices = _agency_choices(_("– as set for the service area –"))
     if form.validate_on_submit():
-        data = {
-            name: form[name].data for name in ("service_area", "priority", "agency_id", "baseline", "note")
-        }
+        data = {name: form[name].data for name in ("service_area", "priority", "agency_id", "baseline", "note")}
         if _run(form, lambda: services.add_need(row, data, current_actor())):
             flash(_("Need recorded."), "success")
             return redirect(url_for("cases.case", case_id=row.id, _anchor="needs"))
@@ -512,8 +502,7 @@ def new_goal(case_id: int):
     form.partner_id.choices = _partner_choices(_("– none –"))
     if form.validate_on_submit():
         data = {
-            name: form[name].data
-            for name in ("title", "measure", "responsible", "partner_id", "due_on", "review_on")
+            name: form[name].data for name in ("title", "measure", "responsible", "partner_id", "due_on", "review_on")
         }
         if _run(form, lambda: services.add_goal(row, data, current_actor())):
             flash(_("Goal added to the support plan."), "success")
@@ -543,9 +532,7 @@ def _step(case_id: int, do):
 def goal_status(case_id: int, goal_id: int):
     return _step(
         case_id,
-        lambda row, to: services.update_goal(
-            row, services.get_goal(row, goal_id), {"status": to}, current_actor()
-        ),
+        lambda row, to: services.update_goal(row, services.get_goal(row, goal_id), {"status": to}, current_actor()),
     )
 
 
@@ -574,9 +561,7 @@ def new_referral(case_id: int):
 def referral_status(case_id: int, referral_id: int):
     return _step(
         case_id,
-        lambda row, to: services.move_referral(
-            row, services.get_referral(row, referral_id), to, current_actor()
-        ),
+        lambda row, to: services.move_referral(row, services.get_referral(row, referral_id), to, current_actor()),
     )
 
 
@@ -587,10 +572,7 @@ def _entry_data(form: F.ServiceEntryForm) -> dict:
 def _warn_funding(warning: bool) -> None:
     if warning:
         flash(
-            _(
-                "No funding approval covers this date and service area. The entry is saved; please check the "
-                "enrolment."
-            ),
+            _("No funding approval covers this date and service area. The entry is saved; please check the enrolment."),
             "warning",
         )
 
@@ -629,9 +611,7 @@ def edit_service(case_id: int, entry_id: int):
     )
     form.service_area.choices = _area_choices()
     if form.validate_on_submit():
-        result = _run(
-            form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor())
-        )
+        result = _run(form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor()))
         if result:
             flash(_("Saved."), "success")
             _warn_funding(result[1])
@@ -688,10 +668,7 @@ def reports():
     bars = None
     if figures and figures["minutes_by_area"]:
         top = max(figures["minutes_by_area"].values())
-        bars = [
-            (name, minutes, round(100 * minutes / top))
-            for name, minutes in figures["minutes_by_area"].items()
-        ]
+        bars = [(name, minutes, round(100 * minutes / top)) for name, minutes in figures["minutes_by_area"].items()]
     return render_template(
         "cases/reports.html",
         form=form,
@@ -757,9 +734,7 @@ def reports_csv():
 @bp.get("/reports.xlsx")
 @requires("cases.reports")
 def reports_xlsx():
-    return _report_download(
-        "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx
-    )
+    return _report_download("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx)
 
 
 # --- settings of case management (admins) ---
@@ -774,9 +749,7 @@ def case_settings():
             flash(_("Saved."), "success")
             return redirect(url_for("cases.case_settings"))
     agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
-    return render_template(
-        "cases/settings.html", form=form, areas=services.list_service_areas(), agencies=agencies
-    )
+    return render_template("cases/settings.html", form=form, areas=services.list_service_areas(), agencies=agencies)
 
 
 @bp.route("/service-areas/new", methods=["GET", "POST"])

@@ -79,9 +79,7 @@ def test_bad_case_input(tenant_a, tenant_b, client, api_token, make_case, make_c
     assert r.status_code == 422
     assert set(r.json["errors"]) == {"client_id", "case_manager_id"}
     case = make_case(tenant_a)
-    r = client.patch(
-        f"/api/v1/cases/{case['id']}", json={"status": "closed", "outcome": "lottery"}, headers=h
-    )
+    r = client.patch(f"/api/v1/cases/{case['id']}", json={"status": "closed", "outcome": "lottery"}, headers=h)
     assert r.status_code == 422 and "outcome" in r.json["errors"]
     r = client.patch(
         f"/api/v1/cases/{case['id']}",
@@ -125,9 +123,7 @@ def test_other_tenant_case_is_404(tenant_a, tenant_b, client, api_token, make_ca
     h = api_token(tenant_b, "owner")
     assert client.get(f"/api/v1/cases/{case['id']}", headers=h).status_code == 404
     assert (
-        client.post(
-            f"/api/v1/cases/{case['id']}/needs", json={"service_area": "childcare"}, headers=h
-        ).status_code
+        client.post(f"/api/v1/cases/{case['id']}/needs", json={"service_area": "childcare"}, headers=h).status_code
         == 404
     )
 
@@ -154,10 +150,7 @@ def test_confidential_case_note(tenant_a, client, api_token, make_case):
     case = make_case(tenant_a, confidential_note="Trennung, Umgangsstreit")
     url = f"/api/v1/cases/{case['id']}"
     assert client.get(url, headers=api_token(tenant_a, "viewer")).json["confidential_note"] is None
-    assert (
-        client.get(url, headers=api_token(tenant_a, "admin")).json["confidential_note"]
-        == "Trennung, Umgangsstreit"
-    )
+    assert client.get(url, headers=api_token(tenant_a, "admin")).json["confidential_note"] == "Trennung, Umgangsstreit"
     assert client.get(url, headers=api_token(tenant_a, "case_manager")).json["confidential_note"]
 
 

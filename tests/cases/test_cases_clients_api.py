@@ -70,15 +70,11 @@ def test_confidential_note_hidden_from_viewer(tenant_a, client, api_token, make_
     """Does a viewer see a client's confidential note? (No: null; the admin sees it.)"""
     c = make_client(tenant_a, role="admin", confidential_note="Gewalterfahrung")
     assert (
-        client.get(f"/api/v1/clients/{c['id']}", headers=api_token(tenant_a, "viewer")).json[
-            "confidential_note"
-        ]
+        client.get(f"/api/v1/clients/{c['id']}", headers=api_token(tenant_a, "viewer")).json["confidential_note"]
         is None
     )
     assert (
-        client.get(f"/api/v1/clients/{c['id']}", headers=api_token(tenant_a, "admin")).json[
-            "confidential_note"
-        ]
+        client.get(f"/api/v1/clients/{c['id']}", headers=api_token(tenant_a, "admin")).json["confidential_note"]
         == "Gewalterfahrung"
     )
 
@@ -88,9 +84,7 @@ def test_search_clients(tenant_a, client, api_token, make_client):
     make_client(tenant_a, last_name="Schmidt")
     other = make_client(tenant_a, last_name="Yilmaz")
     h = api_token(tenant_a, "case_manager")
-    assert [c["last_name"] for c in client.get("/api/v1/clients?q=yil", headers=h).json["items"]] == [
-        "Yilmaz"
-    ]
+    assert [c["last_name"] for c in client.get("/api/v1/clients?q=yil", headers=h).json["items"]] == ["Yilmaz"]
     found = client.get(f"/api/v1/clients?q={other['pseudonym']}", headers=h).json["items"]
     assert [c["id"] for c in found] == [other["id"]]
 
@@ -102,11 +96,26 @@ def test_service_areas_seeded_and_extendable(tenant_a, client, api_token):
     assert {"case_management", "childcare", "debt_counselling", "housing", "health"} <= codes
     r = client.post("/api/v1/service-areas", json={"code": "language", "name": "Sprachkurs"}, headers=h)
     assert r.status_code == 201, r.json
-    assert (
-        client.post("/api/v1/service-areas", json={"code": "language", "name": "X"}, headers=h).status_code
-        == 409
-    )
+    assert client.post("/api/v1/service-areas", json={"code": "language", "name": "X"}, headers=h).status_code == 409
     r = client.post(
         "/api/v1/service-areas", json={"code": "x", "name": "X"}, headers=api_token(tenant_a, "case_manager")
     )
     assert r.status_code == 403
+
+
+def test_case_manager_sees_own_and_unassigned_clients_only(tenant_a, client, api_token, make_case, make_client):
+    """Does a case manager see the clients of her cases and those without a case, but not a client whose only
+    case belongs to a colleague (404, also for opening a case or recording consent)?"""
+    own = make_case(tenant_a)
+    colleagues = make_case(tenant_a, role="admin", manager_role="admin")
+    waiting = make_client(tenant_a)
+    h = api_token(tenant_a, "case_manager")
+    listed = {c["id"] for c in client.get("/api/v1/clients", headers=h).json["items"]}
+    assert listed == {own["client_id"], waiting["id"]}
+    url = f"/api/v1/clients/{colleagues['client_id']}"
+    assert client.get(url, headers=h).status_code == 404
+    assert client.post(f"{url}/consents", json={}, headers=h).status_code == 404
+    r = client.post("/api/v1/cases", json={"client_id": colleagues["client_id"]}, headers=h)
+    assert r.status_code == 422 and "client_id" in r.json["errors"]
+    assert client.get(url, headers=api_token(tenant_a, "admin")).status_code == 200
+    assert client.get(url, headers=api_token(tenant_a, "viewer")).status_code == 200

@@ -72,9 +72,7 @@ def test_reissue_keeps_history(tenant_a, client, api_token, make_client, agency_
     c = make_client(tenant_a)
     h = api_token(tenant_a, "case_manager")
     old = _consent(client, h, c["id"], agency_id).json
-    client.post(
-        f"/api/v1/clients/{c['id']}/consents/{old['id']}/withdraw", json={"on": "2026-03-01"}, headers=h
-    )
+    client.post(f"/api/v1/clients/{c['id']}/consents/{old['id']}/withdraw", json={"on": "2026-03-01"}, headers=h)
     new = _consent(client, h, c["id"], agency_id, given_on="2026-03-02", replaces_id=old["id"]).json
     items = client.get(f"/api/v1/clients/{c['id']}/consents", headers=h).json["items"]
     assert {(i["id"], i["status"]) for i in items} == {(old["id"], "withdrawn"), (new["id"], "given")}
@@ -84,9 +82,7 @@ def test_reissue_keeps_history(tenant_a, client, api_token, make_client, agency_
 def test_foreign_agency_and_bad_input_are_field_errors(tenant_a, tenant_b, client, api_token, make_client):
     """Are an agency of another alliance, an unknown data item and expiry before giving refused per field
     (422)?"""
-    foreign = client.post(
-        "/api/v1/agencies", json={"name": "Jobcenter Beta"}, headers=api_token(tenant_b, "admin")
-    )
+    foreign = client.post("/api/v1/agencies", json={"name": "Jobcenter Beta"}, headers=api_token(tenant_b, "admin"))
     c = make_client(tenant_a)
     h = api_token(tenant_a, "case_manager")
     r = _consent(client, h, c["id"], foreign.json["id"], expires_on="2026-01-01")

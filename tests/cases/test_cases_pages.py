@@ -111,9 +111,7 @@ def test_whole_journey(tenant_a, client, login, no_csrf, setup, user_id, app):
         == 302
     )
     assert (
-        client.post(
-            f"{url}/referrals/new", data={"partner_id": str(setup["partner_id"]), "reason": "Kita"}
-        ).status_code
+        client.post(f"{url}/referrals/new", data={"partner_id": str(setup["partner_id"]), "reason": "Kita"}).status_code
         == 302
     )
     for day in (2, 3, 5):
@@ -136,9 +134,7 @@ def test_whole_journey(tenant_a, client, login, no_csrf, setup, user_id, app):
         },
     )
     assert r.status_code == 302
-    report = client.get(f"{base}/reports?date_from=2026-01-01&date_to=2026-12-31&agency_id=").get_data(
-        as_text=True
-    )
+    report = client.get(f"{base}/reports?date_from=2026-01-01&date_to=2026-12-31&agency_id=").get_data(as_text=True)
     assert "100 %" in report  # integration rate
     csv = client.get(f"{base}/reports.csv?date_from=2026-01-01&date_to=2026-12-31")
     assert csv.status_code == 200 and "closures_by_outcome;employment;1" in csv.get_data(as_text=True)
@@ -201,9 +197,7 @@ def test_case_page_read_is_audited(tenant_a, client, login, make_case, app):
     with app.app_context(), tenant_a.context():
         assert (
             db.session.scalar(
-                select(AuditEvent.id).where(
-                    AuditEvent.action == "case.read", AuditEvent.object_id == case["id"]
-                )
+                select(AuditEvent.id).where(AuditEvent.action == "case.read", AuditEvent.object_id == case["id"])
             )
             is not None
         )
@@ -243,9 +237,7 @@ def test_admin_edits_service_areas_and_retention(tenant_a, client, login, no_csr
 
     login(client, tenant_a, "admin")
     base = f"/{tenant_a.slug}"
-    r = client.post(
-        f"{base}/service-areas/new", data={"code": "language", "name": "Sprachkurs", "active": "y"}
-    )
+    r = client.post(f"{base}/service-areas/new", data={"code": "language", "name": "Sprachkurs", "active": "y"})
     assert r.status_code == 302, _errors(r)
     with app.app_context(), tenant_a.context():
         housing = services.service_area_by_code("housing").id

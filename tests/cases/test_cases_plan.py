@@ -22,9 +22,7 @@ def h(tenant_a, api_token):
 def test_need_with_known_area(tenant_a, client, h, case):
     """Is a need recorded against a service area code, and an unknown area refused on the field (422)?"""
     url = f"/api/v1/cases/{case['id']}/needs"
-    r = client.post(
-        url, json={"service_area": "childcare", "priority": "high", "note": "Kita-Platz fehlt"}, headers=h
-    )
+    r = client.post(url, json={"service_area": "childcare", "priority": "high", "note": "Kita-Platz fehlt"}, headers=h)
     assert r.status_code == 201, r.json
     assert (r.json["service_area"], r.json["priority"]) == ("childcare", "high")
     r = client.post(url, json={"service_area": "astrology"}, headers=h)
@@ -69,14 +67,9 @@ def test_goal_cancelled_is_final(tenant_a, client, h, case):
 
 def test_closed_case_refuses_new_needs_and_goals(tenant_a, client, h, case):
     """Can needs or goals be added to a closed case? (No: 409 until reopened.)"""
-    client.patch(
-        f"/api/v1/cases/{case['id']}", json={"status": "closed", "outcome": "transferred"}, headers=h
-    )
+    client.patch(f"/api/v1/cases/{case['id']}", json={"status": "closed", "outcome": "transferred"}, headers=h)
     assert (
-        client.post(
-            f"/api/v1/cases/{case['id']}/needs", json={"service_area": "health"}, headers=h
-        ).status_code
-        == 409
+        client.post(f"/api/v1/cases/{case['id']}/needs", json={"service_area": "health"}, headers=h).status_code == 409
     )
     assert client.post(f"/api/v1/cases/{case['id']}/goals", json={"title": "X"}, headers=h).status_code == 409
 
@@ -161,12 +154,8 @@ def test_billed_entry_is_immutable(tenant_a, client, h, case, app):
     from core.extensions import db
 
     url = f"/api/v1/cases/{case['id']}/services"
-    billed = client.post(
-        url, json={"on": "2026-02-03", "minutes": 30, "service_area": "childcare"}, headers=h
-    ).json
-    free = client.post(
-        url, json={"on": "2026-02-04", "minutes": 30, "service_area": "childcare"}, headers=h
-    ).json
+    billed = client.post(url, json={"on": "2026-02-03", "minutes": 30, "service_area": "childcare"}, headers=h).json
+    free = client.post(url, json={"on": "2026-02-04", "minutes": 30, "service_area": "childcare"}, headers=h).json
     with app.app_context(), tenant_a.context():
         entry = db.session.get(ServiceEntry, billed["id"])
         services.mark_billed([entry], Actor.system("billing"), invoice_line_id=7)

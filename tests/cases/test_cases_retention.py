@@ -32,9 +32,7 @@ def _close(client, h, case_id, closed_on):
     assert r.status_code == 200, r.json
 
 
-def test_retention_task_anonymises_old_closed_cases_only(
-    tenant_a, tenant_b, app, client, api_token, make_case
-):
+def test_retention_task_anonymises_old_closed_cases_only(tenant_a, tenant_b, app, client, api_token, make_case):
     """Does the retention task anonymise clients whose cases closed more than N years ago, sparing open,
     recent and restricted ones and other tenants, and is a second run harmless?"""
     from cases import services, tasks
@@ -108,7 +106,5 @@ def test_anonymised_client_cannot_be_edited_and_restricted_cannot_be_erased(
         with pytest.raises(Conflict):
             services.anonymise_client(services.get_client(d["id"]), ACTOR)
         db.session.commit()
-    r = client.patch(
-        f"/api/v1/clients/{c['id']}", json={"first_name": "Neu"}, headers=api_token(tenant_a, "admin")
-    )
+    r = client.patch(f"/api/v1/clients/{c['id']}", json={"first_name": "Neu"}, headers=api_token(tenant_a, "admin"))
     assert r.status_code == 409

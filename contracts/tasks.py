@@ -7,8 +7,8 @@ from core.extensions import db
 from tenants.context import current_tenant_id
 
 
-@celery_app.task(name="contracts.convert_document_pdf", bind=True, max_retries=2)
-def convert_document_pdf(self, document_id: int) -> str:
+@celery_app.task(name="contracts.convert_document_pdf")
+def convert_document_pdf(document_id: int) -> str:
     """Turn a rendered contract into PDF; idempotent (a finished PDF is not converted again)."""
     from contracts import services
 

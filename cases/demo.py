@@ -14,9 +14,10 @@ from tenants.demo import DEMO_SEEDERS
 from tenants.models import User
 
 DEMO_PARTNERS = [
-    ("Kita Sonnenschein", "childcare", "kita@sonnenschein.example"),
-    ("Bildungswerk Musterstadt", "training", "info@bildungswerk.example"),
-    ("Schuldnerberatung der Diakonie", "counselling", "beratung@diakonie.example"),
+    # the same organisations contracts/demo.py seeds first (created here only if they are missing)
+    ("Kita Sonne & Mond gGmbH", "childcare", "info@kita-sonne-mond.example"),
+    ("Bildungswerk Musterstadt e.V.", "training", "kurse@bildungswerk.example"),
+    ("Beratungsstelle Lichtblick", "counselling", "beratung@lichtblick.example"),
 ]
 
 # client, children, phase reached, days since opening, needs, goals, services (days ago, minutes, area, note)
@@ -41,7 +42,7 @@ DEMO_CASES = [
         "goals": [
             (
                 "Kita-Platz für die Tochter sichern",
-                "Anmeldung Kita Sonnenschein",
+                "Anmeldung Kita Sonne & Mond",
                 "partner",
                 20,
                 "in_progress",
@@ -61,7 +62,7 @@ DEMO_CASES = [
             (10, 30, "case_management", "Telefonat Jobcenter (mit Einwilligung)"),
             (3, 60, "case_management", "Hilfeplangespräch"),
         ],
-        "refer": "Kita Sonnenschein",
+        "refer": "Kita Sonne & Mond gGmbH",
     },
     {
         "client": {

@@ -3,6 +3,8 @@
 Each domain package adds its part through DEMO_SEEDERS (called inside the demo tenant's context), so the seed grows
 with every capability.
 """
+import os
+
 from sqlalchemy import select
 
 from core.audit import Actor
@@ -59,7 +61,7 @@ def seed_demo(reset: bool = False) -> list[str]:
         lines.append("Demo alliance exists already (use --reset to recreate it).")
     lines += [
         "",
-        "  Open   http://127.0.0.1:5000/login?tenant=demo",
+        f"  Open   http://127.0.0.1:{os.environ.get('PORT', '5000')}/login?tenant=demo",
         f"  Logins (password for all: {DEMO_PASSWORD}):",
         *[f"    {email:42} {role}" for email, _, role in DEMO_USERS],
         f"    {ADMIN_EMAIL:42} platform admin (leave 'alliance' empty)",

@@ -12,6 +12,10 @@ def agency(fx):
 
 @target("partner_id")
 def partner(fx):
+    # the cases targets may have made this partner already (referrals need one)
+    existing = [p for p in services.list_partners() if p.name == f"{MARKER} Kita"]
+    if existing:
+        return existing[0].id
     return services.create_partner({"name": f"{MARKER} Kita", "kind": "childcare"}, ACTOR).id
 
 

@@ -74,6 +74,9 @@ def _text(value, limit: int | None = None) -> str:
     return value[:limit] if limit else value
 
 
+MAX_YEARS_AHEAD = 10
+
+
 def _date(errors: _Errors, data: dict, field: str, *, required: bool = False, not_future: bool = False):
     value = data.get(field)
     if value in (None, ""):
@@ -92,6 +95,9 @@ def _date(errors: _Errors, data: dict, field: str, *, required: bool = False, no
         errors.add(field, _l("Must not be before 2000-01-01."))
     elif not_future and value > today():
         errors.add(field, _l("Must not be in the future."))
+    elif value > date(today().year + MAX_YEARS_AHEAD, 12, 31):
+        # review, due and expiry dates lie ahead, but not decades: 3026 is a typo for 2026
+        errors.add(field, _l("Must not be more than %(years)d years ahead.", years=MAX_YEARS_AHEAD))
     return value
 
 
@@ -632,6 +638,10 @@ def create_case(data: dict, actor: Actor) -> Case:
     errors.raise_if_any(_l("The case has invalid fields."))
     if client.anonymised_at is not None:
         raise Conflict(_l("This client has been anonymised."))
+    if db.session.scalar(select(Case.id).where(Case.client_id == client.id, Case.status != "closed")) is not None:
+        # one case file per person at a time: help "from one hand"
+        raise Conflict(_l("This client already has an open case."),
+                       {"client_id": [_l("Already has an open case.")]})
     if status != "intake":
         raise Conflict(_l("A case starts in the intake phase; move it on step by step."))
     case = Case(

@@ -440,6 +440,19 @@ def create_contract(data: dict, actor: Actor, tenant_id: int) -> Contract:
     return contract
 
 
+def term_authors(contract: Contract) -> set[int]:
+    """Everyone who wrote the terms: the drafter and every later editor (from the audit log, which records each
+    change of terms). None of them may approve (four-eyes); a system actor never counts as an approver."""
+    from core.audit import AuditEvent
+
+    editors = db.session.scalars(
+        select(AuditEvent.actor_user_id).where(
+            AuditEvent.object_type == "contracts", AuditEvent.object_id == contract.id,
+            AuditEvent.action == "contract.update", AuditEvent.actor_user_id.is_not(None))
+    )
+    return {uid for uid in [contract.drafted_by_id, *editors] if uid is not None}
+
+
 def update_contract(contract: Contract, data: dict, actor: Actor) -> Contract:
     """Terms change only in draft; an active contract is changed by an amendment (a new version)."""
     if contract.status != "draft":
@@ -517,7 +530,7 @@ def transition(
             _l("A step cannot be dated before the previous one."),
             {"on": [_l("Not before %(date)s.", date=last.effective_on.isoformat())]},
         )
-    if to == "approved" and contract.drafted_by_id is not None and actor.user_id == contract.drafted_by_id:
+    if to == "approved" and actor.user_id in term_authors(contract):
         raise Conflict(
             _l("Four-eyes principle: the person who drafted the contract cannot approve it."),
             {"to": [_l("Needs approval by another person.")]},

@@ -190,3 +190,17 @@ def test_openapi_documents_case_paths(client):
         assert path in spec["paths"], path
     props = spec["components"]["schemas"]["Case"]["properties"]
     assert "user id" in props["case_manager_id"]["description"]
+
+
+
+def test_far_future_dates_and_a_second_open_case_are_refused(client, tenant_a, make_case, api_token):
+    """Are a review date in 9999 and a second open case for the same client refused with field messages?"""
+    headers = api_token(tenant_a, "case_manager")
+    case = make_case(tenant_a)
+    r = client.patch(f"/api/v1/cases/{case['id']}", headers=headers, json={"next_review_on": "9999-12-15"})
+    assert r.status_code == 422 and "next_review_on" in r.json["errors"]
+    r = client.post(f"/api/v1/cases/{case['id']}/goals", headers=headers,
+                    json={"title": "Kita-Platz", "measure": "Anmeldung", "responsible": "client", "due_on": "3026-01-01"})
+    assert r.status_code == 422 and "due_on" in r.json["errors"]
+    r = client.post("/api/v1/cases", headers=headers, json={"client_id": case["client_id"]})
+    assert r.status_code == 409 and "client_id" in r.json["errors"]

@@ -232,3 +232,19 @@ def test_openapi_lists_contract_paths(client):
         "/api/v1/contracts/{contract_id}/documents",
     ):
         assert path in paths, path
+
+
+def test_an_editor_of_the_terms_cannot_approve_them_either(client, tenant_a, api_token, make_agency):
+    """Can someone who sent the contract back to draft and changed its terms then approve it alone?"""
+    drafter, editor = api_token(tenant_a, "owner"), api_token(tenant_a, "finance")
+    cid = _create(client, drafter, make_agency(tenant_a))["id"]
+    url = f"/api/v1/contracts/{cid}/transitions"
+    assert client.post(url, json={"to": "in_review", "on": "2026-11-20"}, headers=drafter).status_code == 200
+    assert client.post(url, json={"to": "draft", "on": "2026-11-21"}, headers=editor).status_code == 200
+    r = client.patch(f"/api/v1/contracts/{cid}", json={"budget_cents": 9_900_000}, headers=editor)
+    assert r.status_code == 200
+    assert client.post(url, json={"to": "in_review", "on": "2026-11-22"}, headers=editor).status_code == 200
+    r = client.post(url, json={"to": "approved", "on": "2026-11-23"}, headers=editor)
+    assert r.status_code == 409 and "Four-eyes" in r.json["detail"]
+    r = client.post(url, json={"to": "approved", "on": "2026-11-23"}, headers=api_token(tenant_a, "admin"))
+    assert r.status_code == 200

@@ -21,7 +21,7 @@ PHASE_LABELS = {
     "intake": _l("Intake"),
     "assessment": _l("Assessment"),
     "planning": _l("Planning"),
-    "active": _l("Active"),
+    "active": _l("Active support"),
     "evaluation": _l("Evaluation"),
     "closed": _l("Closed"),
 }

@@ -44,6 +44,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_cli(app)
     _security_headers(app)
 
+    @app.template_filter("hours")
+    def _hours(minutes):
+        """Minutes as hours with one decimal in the user's language (3,8 in German)."""
+        from flask_babel import format_decimal
+
+        return format_decimal((minutes or 0) / 60, format="#,##0.0")
+
     @app.context_processor
     def _layout_context():
         from core.navigation import navigation

@@ -276,3 +276,30 @@ def seed_cases(tenant, users, actor):
 
 
 DEMO_SEEDERS.append(seed_cases)
+
+
+def seed_enrolments(tenant, users, actor):
+    """Funding approvals: every demo case under the active Jobcenter agreement, with approved childcare hours."""
+    from cases.models import Case
+    from contracts import services as contract_services
+    from contracts.models import Contract
+
+    contract = db.session.scalar(select(Contract).where(Contract.status == "active").order_by(Contract.id))
+    if contract is None:
+        return []
+    count = 0
+    for case in db.session.scalars(select(Case).order_by(Case.id)):
+        from_on = max(case.opened_on, contract.valid_from)
+        to_on = min(case.closed_on or contract.valid_to, contract.valid_to)
+        if from_on > to_on:
+            continue
+        contract_services.enrol_case(
+            case.id,
+            {"contract_id": contract.id, "from_on": from_on, "to_on": to_on, "approved_hours": {"childcare": 40}},
+            actor,
+        )
+        count += 1
+    return [f"  {count} funding approvals under “{contract.title}”"]
+
+
+DEMO_SEEDERS.append(seed_enrolments)

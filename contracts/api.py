@@ -1,4 +1,7 @@
-"""API: /api/v1/agencies and /api/v1/contracts (with transitions, documents and amendments)."""
+"""API: /api/v1/agencies, /api/v1/contracts (with transitions, documents and amendments) and the funding
+approvals /api/v1/cases/{id}/enrolments."""
+
+from functools import wraps
 
 from flask import g, send_file
 from sqlalchemy import select
@@ -13,6 +16,7 @@ from contracts.schemas import (
     ContractPatchSchema,
     ContractSchema,
     DocumentSchema,
+    EnrolmentSchema,
     TransitionSchema,
 )
 from core.api import ListArgs, api_blueprint, list_schema, loads, page_of, require
@@ -179,4 +183,51 @@ def download_document_pdf(contract_id, document_id):
     return _download(contract_id, document_id, "pdf")
 
 
-blueprints = (agencies_api, contracts_api)
+enrolments_api = api_blueprint("api_enrolments", __name__, "/cases", description="Funding approvals of cases")
+EnrolmentList = list_schema(EnrolmentSchema, "EnrolmentList")
+
+
+def _enrolment_json(enrolment) -> dict:
+    return {
+        "id": enrolment.id, "case_id": enrolment.case_id, "contract_id": enrolment.contract_id,
+        "from_on": enrolment.from_on, "to_on": enrolment.to_on, "note": enrolment.note,
+        "approved_hours": {h.area.code: h.minutes / 60 for h in enrolment.approved_hours},
+        "created_at": enrolment.created_at,
+    }
+
+
+def _case_first(view):
+    """Load the case (through case management's rules: a colleague's case is as absent as another tenant's)
+    before the body is validated, so that a foreign id is a 404 whatever the body holds."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        from cases.services import get_case
+
+        kwargs["case"] = get_case(kwargs.pop("case_id"), current_actor())
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@enrolments_api.route("/<int:case_id>/enrolments", methods=["GET"])
+@require("cases.read")
+@_case_first
+@enrolments_api.response(200, EnrolmentList)
+def list_enrolments(case):
+    return {"items": [_enrolment_json(e) for e in services.enrolments_of_case(case.id)], "next": None}
+
+
+@enrolments_api.route("/<int:case_id>/enrolments", methods=["POST"])
+@require("cases.write")
+@_case_first
+@enrolments_api.arguments(EnrolmentSchema)
+@enrolments_api.response(201, EnrolmentSchema)
+def create_enrolment(data, case):
+    """Enrol the case under a signed or active contract, inside its validity, without overlaps (else 409)."""
+    enrolment = services.enrol_case(case.id, data, current_actor())
+    db.session.commit()
+    return _enrolment_json(enrolment)
+
+
+blueprints = (agencies_api, contracts_api, enrolments_api)

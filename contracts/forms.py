@@ -4,6 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     EmailField,
     FieldList,
     Form,
@@ -159,3 +160,14 @@ class SignedCopyForm(FlaskForm):
     file = FileField(_l("Signed copy (PDF)"), validators=[FileRequired()])
     signed_by_provider_on = DateField(_l("Signed by us on"), validators=[DataRequired()])
     signed_by_agency_on = DateField(_l("Signed by the agency on"), validators=[DataRequired()])
+
+
+class EnrolmentForm(FlaskForm):
+    """A funding approval for one case; approved hours per service area are optional."""
+
+    contract_id = SelectField(_l("Contract"), choices=[], coerce=int, validate_choice=False)
+    from_on = DateField(_l("From"), validators=[DataRequired()])
+    to_on = DateField(_l("To"), validators=[DataRequired()])
+    hours_area = SelectField(_l("Approved hours for service area (optional)"), choices=[], validate_choice=False)
+    hours = DecimalField(_l("Approved hours"), places=1, validators=[Optional(), NumberRange(min=0.5, max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

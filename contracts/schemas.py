@@ -211,3 +211,19 @@ class TransitionResultSchema(Schema):
     status = fields.String()
     end_reason = fields.String()
     steps = fields.List(fields.Nested(StepSchema))
+
+
+class EnrolmentSchema(Schema):
+    """A funding approval (Kostenzusage): the case is enrolled under a contract for a date range."""
+
+    id = fields.Integer(dump_only=True)
+    case_id = fields.Integer(dump_only=True)
+    contract_id = fields.Integer(required=True)
+    from_on = fields.Date(required=True)
+    to_on = fields.Date(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    approved_hours = fields.Dict(
+        keys=fields.String(), values=fields.Float(), load_default=None,
+        metadata={"description": "Optional approved hours per service area code, e.g. {\"childcare\": 40}"},
+    )
+    created_at = fields.DateTime(dump_only=True)

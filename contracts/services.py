@@ -975,6 +975,24 @@ def enrolments_of_case(case_id: int) -> list[Enrolment]:
     )
 
 
+def approved_hours_use(enrolment: Enrolment) -> list[tuple[ApprovedHours, int]]:
+    """Each approved-hours line with the minutes logged for the case in that area within the enrolment."""
+    from cases.models import ServiceEntry
+
+    use = []
+    for approved in enrolment.approved_hours:
+        minutes = db.session.scalar(
+            select(func.coalesce(func.sum(ServiceEntry.minutes), 0)).where(
+                ServiceEntry.case_id == enrolment.case_id,
+                ServiceEntry.service_area_id == approved.service_area_id,
+                ServiceEntry.on >= enrolment.from_on,
+                ServiceEntry.on <= enrolment.to_on,
+            )
+        )
+        use.append((approved, int(minutes)))
+    return use
+
+
 def enrolments_of_contract(contract: Contract) -> list[Enrolment]:
     return (
         db.session.scalars(

@@ -501,3 +501,47 @@ def download_template(template_id: int):
 def template_help():
     return render_template("contracts/template_help.html", context_doc=rendering.CONTEXT_DOC,
                            filters_doc=rendering.FILTERS_DOC, sample=rendering.sample_context())
+
+
+# --- funding approvals of a case ----------------------------------------------------------------------------
+
+
+@bp.route("/cases/<int:case_id>/enrolments", methods=["GET", "POST"])
+@requires("cases.read")
+def case_enrolments(case_id: int):
+    """The case's funding approvals with the use of approved hours, and (for case workers) a form to add one."""
+    from sqlalchemy import select
+
+    from cases.models import ServiceArea
+    from cases.services import get_case
+    from contracts.forms import EnrolmentForm
+    from contracts.models import Contract
+    from tenants.roles import can
+
+    case = get_case(case_id, current_actor())
+    form = EnrolmentForm()
+    contracts = db.session.scalars(
+        select(Contract).where(Contract.status.in_(services.ENROLLABLE)).order_by(Contract.title)).all()
+    form.contract_id.choices = [(c.id, c.title) for c in contracts]
+    areas = db.session.scalars(select(ServiceArea).where(ServiceArea.active.is_(True)).order_by(ServiceArea.name))
+    form.hours_area.choices = [("", "–")] + [(a.code, a.name) for a in areas]
+    if request.method == "POST":
+        if not can(g.membership.role, "cases.write"):
+            return render_template("error.html", code=403, message=None), 403
+        if form.validate_on_submit():
+            data = {"contract_id": form.contract_id.data, "from_on": form.from_on.data, "to_on": form.to_on.data,
+                    "note": form.note.data or ""}
+            if form.hours_area.data and form.hours.data:
+                data["approved_hours"] = {form.hours_area.data: float(form.hours.data)}
+            try:
+                services.enrol_case(case.id, data, current_actor())
+            except ServiceError as exc:
+                db.session.rollback()
+                apply_service_errors(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Funding approval recorded."), "success")
+                return redirect(url_for("contracts.case_enrolments", case_id=case.id))
+    rows = [(e, services.approved_hours_use(e)) for e in services.enrolments_of_case(case.id)]
+    return render_template("contracts/case_enrolments.html", case=case, form=form, rows=rows,
+                           may_write=can(g.membership.role, "cases.write"))

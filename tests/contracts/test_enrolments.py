@@ -140,3 +140,60 @@ def test_enrolment_under_a_draft_or_with_bad_fields_is_refused(app, tenant_a, ma
                 _actor(),
             )
         assert set(exc.value.errors) == {"to_on", "approved_hours"}
+
+
+def test_enrolment_api_creates_lists_and_refuses_bad_requests(app, client, tenant_a, api_token, make_agency):
+    """Through POST /api/v1/cases/{id}/enrolments: created (201), listed, overlap 409, bad range 422?"""
+    from contracts import services
+    from core.extensions import db
+
+    agency_id = make_agency(tenant_a)
+    with app.app_context(), tenant_a.context():
+        contract_id = _contract(tenant_a, agency_id).id
+        (case_id,) = _cases(1)
+        db.session.commit()
+    headers = api_token(tenant_a, "admin")
+    url = f"/api/v1/cases/{case_id}/enrolments"
+    body = {"contract_id": contract_id, "from_on": "2027-02-01", "to_on": "2027-04-30",
+            "approved_hours": {"childcare": 12.5}}
+    r = client.post(url, json=body, headers=headers)
+    assert r.status_code == 201, r.json
+    assert r.json["case_id"] == case_id and r.json["approved_hours"] == {"childcare": 12.5}
+    assert [e["id"] for e in client.get(url, headers=headers).json["items"]] == [r.json["id"]]
+    assert client.post(url, json=body, headers=headers).status_code == 409
+    bad = client.post(url, json={**body, "from_on": "2027-05-01", "to_on": "2027-04-01"}, headers=headers)
+    assert bad.status_code == 422 and "to_on" in bad.json["errors"]
+    assert client.post("/api/v1/cases/999999/enrolments", json=body, headers=headers).status_code == 404
+    with app.app_context(), tenant_a.context():
+        assert len(services.enrolments_of_case(case_id)) == 1
+
+
+def test_case_page_records_a_funding_approval_and_shows_hours_use(app, client, tenant_a, login, make_agency):
+    """Can a case manager enrol her case in the browser, and does the page show approved-hours use?"""
+    from sqlalchemy import select, update
+
+    from cases.models import Case
+    from core.extensions import db
+    from tenants.models import User
+    from tests.conftest import csrf_from
+
+    agency_id = make_agency(tenant_a)
+    with app.app_context(), tenant_a.context():
+        contract = _contract(tenant_a, agency_id)
+        contract_id, contract_title = contract.id, contract.title
+        (case_id,) = _cases(1)
+        manager = db.session.scalar(select(User.id).where(User.email == tenant_a.users["case_manager"]))
+        db.session.execute(update(Case).where(Case.id == case_id).values(case_manager_id=manager))
+        db.session.commit()
+    login(client, tenant_a, "case_manager")
+    assert f"/alpha/cases/{case_id}/enrolments" in client.get(f"/alpha/cases/{case_id}").get_data(as_text=True)
+    page = client.get(f"/alpha/cases/{case_id}/enrolments")
+    r = client.post(f"/alpha/cases/{case_id}/enrolments", data={
+        "csrf_token": csrf_from(page.data), "contract_id": contract_id, "from_on": "2027-03-01",
+        "to_on": "2027-02-01", "hours_area": "childcare", "hours": "20"})
+    assert r.status_code == 200 and 'class="error-summary"' in r.get_data(as_text=True)
+    r = client.post(f"/alpha/cases/{case_id}/enrolments", data={
+        "csrf_token": csrf_from(page.data), "contract_id": contract_id, "from_on": "2027-02-01",
+        "to_on": "2027-03-31", "hours_area": "childcare", "hours": "20"}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert contract_title in html and "0,0 / 20,0" in html

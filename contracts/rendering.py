@@ -10,6 +10,7 @@ data
 """
 
 import io
+import logging
 import multiprocessing
 import re
 import resource
@@ -213,36 +214,36 @@ def contract_context(contract, tenant, today: date) -> dict:
 # name -> (description, example); the help page lists these and the upload check accepts exactly these names.
 CONTEXT_DOC = {
     "provider": (
-        "The alliance (case-management provider) as in its settings: name, legal_name, address, email, "
-        "tax_number, vat_id, iban, bic",
+        _l("The alliance (case-management provider) as in its settings: name, legal_name, address, email, "
+        "tax_number, vat_id, iban, bic"),
         "{{ provider.legal_name }}",
     ),
     "agency": (
-        "The funding agency: name, kind, kind_label, address, email, contact, leitweg_id",
+        _l("The funding agency: name, kind, kind_label, address, email, contact, leitweg_id"),
         "{{ agency.name }}, {{ agency.address }}",
     ),
     "partners": (
-        "Partner organisations delivering services: a list of name, kind, kind_label, address, email, "
-        "contact",
+        _l("Partner organisations delivering services: a list of name, kind, kind_label, address, email, "
+        "contact"),
         "{% for p in partners %}{{ p.name }} ({{ p.kind_label }}){% endfor %}",
     ),
     "contract": (
-        "The terms: id, version, title, legal_basis, legal_basis_label, route, route_label, scope, quality, "
+        _l("The terms: id, version, title, legal_basis, legal_basis_label, route, route_label, scope, quality, "
         "efficiency_review, efficiency_indicators, review_interval_months, next_review_on, "
         "notification_duties, termination, notice_period_months, valid_from, valid_to, billing_cycle, "
-        "billing_cycle_label, budget, budget_cents, vat, vat_note, prorate_days",
+        "billing_cycle_label, budget, budget_cents, vat, vat_note, prorate_days"),
         "{{ contract.legal_basis_label }} – gültig vom {{ contract.valid_from }} bis {{ contract.valid_to }}",
     ),
     "rates": (
-        "The rate lines: a list of kind, kind_label, unit, service_area, service_area_name, label, amount, "
-        "amount_cents. In a table row: {%tr for r in rates %} … {%tr endfor %}",
+        _l("The rate lines: a list of kind, kind_label, unit, service_area, service_area_name, label, amount, "
+        "amount_cents. In a table row: {%tr for r in rates %} … {%tr endfor %}"),
         "{%tr for r in rates %} {{ r.label }} | {{ r.kind_label }} | {{ r.amount }} {%tr endfor %}",
     ),
-    "today": ("The rendering date, DD.MM.YYYY", "Musterstadt, den {{ today }}"),
+    "today": (_l("The rendering date, DD.MM.YYYY"), "Musterstadt, den {{ today }}"),
 }
 FILTERS_DOC = {
-    "money": ("Integer cents as German money", "{{ contract.budget_cents|money }} → 120.000,00 €"),
-    "date": ("A date as DD.MM.YYYY", "{{ contract.valid_from|date }}"),
+    "money": (_l("Integer cents as German money"), "{{ contract.budget_cents|money }} → 120.000,00 €"),
+    "date": (_l("A date as DD.MM.YYYY"), "{{ contract.valid_from|date }}"),
 }
 
 
@@ -372,7 +373,10 @@ def _render_limited(template_bytes: bytes, context: dict, strict: bool) -> bytes
     if kind == "ok":
         return value
     if kind == "security":
-        raise TemplateProblem([_l("The template tried something that is not allowed: %(error)s", error=value)])
+        # the sandbox's own wording is technical English; name the rule instead and keep the detail for admins
+        logging.getLogger(__name__).info("template refused by the sandbox: %s", value)
+        raise TemplateProblem([_l("The template tries to reach program internals (attributes starting with "
+                                  "an underscore, imports or files); that is not allowed.")])
     if kind == "memory":
         raise TemplateProblem([_l("The template needs too much memory.")])
     if kind == "template" and strict:

@@ -499,8 +499,11 @@ def download_template(template_id: int):
 @bp.get("/contract-templates/help")
 @requires("contracts.read")
 def template_help():
+    import json
+
+    sample = json.dumps(rendering.sample_context(), ensure_ascii=False, indent=2)  # readable umlauts
     return render_template("contracts/template_help.html", context_doc=rendering.CONTEXT_DOC,
-                           filters_doc=rendering.FILTERS_DOC, sample=rendering.sample_context())
+                           filters_doc=rendering.FILTERS_DOC, sample=sample)
 
 
 # --- funding approvals of a case ----------------------------------------------------------------------------

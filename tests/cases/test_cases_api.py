@@ -1,8 +1,9 @@
 # ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """Cases through /api/v1/cases: phases, closing and reopening, who sees which case, filters, audit trail."""
 
-from tests.cases.factories_cases import advance, api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 from sqlalchemy import select
+
+from tests.cases.factories_cases import advance, api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 
 def test_phases_one_step_at_a_time(tenant_a, client, api_token, make_case):
@@ -200,7 +201,8 @@ def test_far_future_dates_and_a_second_open_case_are_refused(client, tenant_a, m
     r = client.patch(f"/api/v1/cases/{case['id']}", headers=headers, json={"next_review_on": "9999-12-15"})
     assert r.status_code == 422 and "next_review_on" in r.json["errors"]
     r = client.post(f"/api/v1/cases/{case['id']}/goals", headers=headers,
-                    json={"title": "Kita-Platz", "measure": "Anmeldung", "responsible": "client", "due_on": "3026-01-01"})
+                    json={"title": "Kita-Platz", "measure": "Anmeldung", "responsible": "client",
+                          "due_on": "3026-01-01"})
     assert r.status_code == 422 and "due_on" in r.json["errors"]
     r = client.post("/api/v1/cases", headers=headers, json={"client_id": case["client_id"]})
     assert r.status_code == 409 and "client_id" in r.json["errors"]

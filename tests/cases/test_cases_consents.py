@@ -4,9 +4,9 @@
 from datetime import date, timedelta
 
 import pytest
-from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 from core.audit import Actor
+from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 ACTOR = Actor.system("test")
 

@@ -5,8 +5,9 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 from sqlalchemy import select
+
+from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

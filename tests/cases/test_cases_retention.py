@@ -2,10 +2,10 @@
 """Erasure by anonymisation and the retention rule (Celery task on the real database)."""
 
 import pytest
-from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 from sqlalchemy import select
 
 from core.audit import Actor
+from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 ACTOR = Actor.system("test")
 

@@ -5,9 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
 from pypdf import PdfReader
 
+from tests.conftest import PASSWORD
 from tests.test_browser import CHROMIUM, chromium_page, live_server  # noqa: F401 - fixtures
 
 pytestmark = [

@@ -17,11 +17,10 @@ def _actor():
 
 def _cases(n: int) -> list[int]:
     """Real cases (the enrolment's composite foreign key points at cases of the same tenant)."""
-    from cases import services as case_services
-    from core.audit import Actor
-
     from sqlalchemy import select
 
+    from cases import services as case_services
+    from core.audit import Actor
     from core.extensions import db
     from tenants.models import Membership
 

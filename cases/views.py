@@ -280,9 +280,9 @@ def give_consent(client_id: int, consent_id: int):
 
 
 @bp.get("/clients/<int:client_id>/export.json")
-@requires("cases.all")
+@requires("cases.write")
 def export_client(client_id: int):
-    """GDPR Art. 15/20: everything about one client as JSON (admins)."""
+    """GDPR Art. 15/20: everything about one client as JSON (admins, and the case managers of the client)."""
     row = services.get_client(client_id, current_actor())
     data = services.export_client(row, current_actor())
     db.session.commit()
@@ -292,6 +292,28 @@ def export_client(client_id: int):
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{row.pseudonym}.json"'},
     )
+
+
+@bp.get("/clients/<int:client_id>/export.pdf")
+@requires("cases.write")
+def export_client_pdf(client_id: int):
+    """GDPR Art. 15: the same export as a readable PDF (LibreOffice turns the generated .docx into PDF)."""
+    from flask import current_app
+
+    from cases.export_document import export_docx
+    from contracts.pdf import ConversionFailed, docx_to_pdf
+
+    row = services.get_client(client_id, current_actor())
+    data = services.export_client(row, current_actor())
+    try:
+        pdf = docx_to_pdf(export_docx(data, row.pseudonym), binary=current_app.config["SOFFICE_BINARY"])
+    except ConversionFailed as exc:
+        db.session.rollback()
+        flash(_("The PDF could not be created (%(reason)s); the JSON export works.", reason=str(exc)), "error")
+        return redirect(url_for("cases.client", client_id=client_id))
+    db.session.commit()
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{row.pseudonym}.pdf"'})
 
 
 @bp.post("/clients/<int:client_id>/anonymise")

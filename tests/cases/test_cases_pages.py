@@ -269,3 +269,19 @@ def test_report_page_defaults_to_this_year_and_links_downloads(tenant_a, client,
     year = date.today().year
     assert f"reports.csv?date_from={year}-01-01" in page and f"reports.xlsx?date_from={year}-01-01" in page
     assert client.get(f"/{tenant_a.slug}/reports.csv").status_code == 400
+
+
+@pytest.mark.slow
+def test_case_manager_exports_her_clients_data_as_pdf(client, tenant_a, login, make_case):
+    """Can the assigned case manager hand a client everything stored about her as a readable PDF (Art. 15)?"""
+    import io
+
+    from pypdf import PdfReader
+
+    case = make_case(tenant_a)
+    login(client, tenant_a, "case_manager")
+    r = client.get(f"/alpha/clients/{case['client_id']}/export.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
+    assert "Muster" in text and "Anna" in text
+    assert client.get(f"/alpha/clients/{case['client_id']}/export.json").status_code == 200

@@ -268,3 +268,18 @@ def test_report_page_defaults_to_this_year_and_links_downloads(tenant_a, client,
     year = date.today().year
     assert f"reports.csv?date_from={year}-01-01" in page and f"reports.xlsx?date_from={year}-01-01" in page
     assert client.get(f"/{tenant_a.slug}/reports.csv").status_code == 400
+
+
+def test_anonymise_asks_first_then_erases(tenant_a, client, login, no_csrf, make_case):
+    """Does anonymising show what goes and what stays before the button, erase the name afterwards, and is it
+    closed to case managers (403)?"""
+    case = make_case(tenant_a)
+    url = f"/{tenant_a.slug}/clients/{case['client_id']}/anonymise"
+    other = client.application.test_client()
+    login(other, tenant_a, "case_manager")
+    assert other.get(url).status_code == 403
+    login(client, tenant_a, "admin")
+    page = client.get(url).get_data(as_text=True)
+    assert "Was gelöscht wird" in page and "Was bleibt" in page
+    assert client.post(url).status_code == 302
+    assert "Anna Muster" not in client.get(f"/{tenant_a.slug}/clients/{case['client_id']}").get_data(as_text=True)

@@ -169,6 +169,11 @@ def _case(case_id: int) -> Case:
     return services.get_case(case_id, current_actor())
 
 
+def _read(case_id: int, part: str) -> Case:
+    """A read of part of the case file: audited like the file itself (the caller commits)."""
+    return services.read_case_file(case_id, current_actor(), part)
+
+
 @cases_api.route("", methods=["GET"])
 @require("cases.read")
 @cases_api.arguments(CaseListArgs, location="query")
@@ -221,7 +226,9 @@ def patch_case(data, case_id):
 @require("cases.read")
 @cases_api.response(200, NeedList)
 def list_needs(case_id):
-    return {"items": services.needs_of(_case(case_id))}
+    items = services.needs_of(_read(case_id, "needs"))
+    db.session.commit()
+    return {"items": items}
 
 
 @cases_api.route("/<int:case_id>/needs", methods=["POST"])
@@ -238,7 +245,9 @@ def create_need(data, case_id):
 @require("cases.read")
 @cases_api.response(200, GoalList)
 def list_goals(case_id):
-    return {"items": services.goals_of(_case(case_id))}
+    items = services.goals_of(_read(case_id, "goals"))
+    db.session.commit()
+    return {"items": items}
 
 
 @cases_api.route("/<int:case_id>/goals", methods=["POST"])
@@ -267,7 +276,9 @@ def patch_goal(data, case_id, goal_id):
 @cases_api.response(200, PlanVersionList)
 def list_plan_versions(case_id):
     """The approved versions of the support plan, newest first."""
-    return {"items": services.plan_versions(_case(case_id))}
+    items = services.plan_versions(_read(case_id, "plan_versions"))
+    db.session.commit()
+    return {"items": items}
 
 
 @cases_api.route("/<int:case_id>/plan-versions", methods=["POST"])
@@ -285,7 +296,9 @@ def approve_plan(data, case_id):
 @require("cases.read")
 @cases_api.response(200, ReferralList)
 def list_referrals(case_id):
-    return {"items": services.referrals_of(_case(case_id))}
+    items = services.referrals_of(_read(case_id, "referrals"))
+    db.session.commit()
+    return {"items": items}
 
 
 @cases_api.route("/<int:case_id>/referrals", methods=["POST"])
@@ -318,7 +331,9 @@ def move_referral(data, case_id, referral_id):
 @cases_api.arguments(ListArgs, location="query")
 @cases_api.response(200, ServiceEntryList)
 def list_services(args, case_id):
-    return page_of(services.entries_of(_case(case_id)), ServiceEntry, args)
+    page = page_of(services.entries_of(_read(case_id, "services")), ServiceEntry, args)
+    db.session.commit()
+    return page
 
 
 def _entry_out(entry: ServiceEntry, warning: bool) -> ServiceEntry:

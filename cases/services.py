@@ -576,10 +576,10 @@ def get_case(case_id: int, actor: Actor) -> Case:
     return case
 
 
-def read_case_file(case_id: int, actor: Actor) -> Case:
-    """Open a case file: every read is written to the audit log (social data protection)."""
+def read_case_file(case_id: int, actor: Actor, part: str | None = None) -> Case:
+    """Open a case file (or one `part` of it, e.g. its services): every read is written to the audit log."""
     case = get_case(case_id, actor)
-    audit.record(actor, "case.read", case)
+    audit.record(actor, "case.read", case, diff={"part": [None, part]} if part else None)
     return case
 
 

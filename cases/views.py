@@ -316,10 +316,13 @@ def export_client_pdf(client_id: int):
                     headers={"Content-Disposition": f'attachment; filename="{row.pseudonym}.pdf"'})
 
 
-@bp.post("/clients/<int:client_id>/anonymise")
+@bp.route("/clients/<int:client_id>/anonymise", methods=["GET", "POST"])
 @requires("cases.all")
 def anonymise_client(client_id: int):
+    """Irrevocable: a page that says what will go and what stays, then the button."""
     row = services.get_client(client_id, current_actor())
+    if request.method == "GET":
+        return render_template("cases/anonymise.html", client=row)
     try:
         services.anonymise_client(row, current_actor())
     except ServiceError as exc:

@@ -144,6 +144,10 @@ def test_reading_a_case_is_audited(tenant_a, client, api_token, make_case, app):
         ).all()
     assert len(reads) == 2
     assert reads[0].actor_label == tenant_a.users["admin"]
+    client.get(f"/api/v1/cases/{case['id']}/services", headers=h)
+    with app.app_context(), tenant_a.context():
+        parts = db.session.scalars(select(AuditEvent.diff).where(AuditEvent.action == "case.read")).all()
+    assert {"part": [None, "services"]} in parts
 
 
 def test_confidential_case_note(tenant_a, client, api_token, make_case):

@@ -10,8 +10,10 @@ def test_demo_seed_has_cases_in_several_phases_and_resets(app):
     goals and services, one closed with an outcome, and does `--reset` recreate it?"""
     assert _run(app, "demo", "seed").exit_code == 0
     client = app.test_client()
-    token = client.post("/api/v1/token", json={"email": "inhaberin@demo.buendnisnetz.de",
-                                               "password": "demo-passwort-2026", "tenant": "demo"}).json["token"]
+    token = client.post(
+        "/api/v1/token",
+        json={"email": "inhaberin@demo.buendnisnetz.de", "password": "demo-passwort-2026", "tenant": "demo"},
+    ).json["token"]
     h = {"Authorization": f"Bearer {token}"}
     cases = client.get("/api/v1/cases", headers=h).json["items"]
     assert {c["status"] for c in cases} >= {"intake", "assessment", "planning", "active", "closed"}

@@ -285,3 +285,18 @@ def test_case_manager_exports_her_clients_data_as_pdf(client, tenant_a, login, m
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
     assert "Muster" in text and "Anna" in text
     assert client.get(f"/alpha/clients/{case['client_id']}/export.json").status_code == 200
+
+
+def test_anonymise_asks_first_then_erases(tenant_a, client, login, no_csrf, make_case):
+    """Does anonymising show what goes and what stays before the button, erase the name afterwards, and is it
+    closed to case managers (403)?"""
+    case = make_case(tenant_a)
+    url = f"/{tenant_a.slug}/clients/{case['client_id']}/anonymise"
+    other = client.application.test_client()
+    login(other, tenant_a, "case_manager")
+    assert other.get(url).status_code == 403
+    login(client, tenant_a, "admin")
+    page = client.get(url).get_data(as_text=True)
+    assert "Was gelöscht wird" in page and "Was bleibt" in page
+    assert client.post(url).status_code == 302
+    assert "Anna Muster" not in client.get(f"/{tenant_a.slug}/clients/{case['client_id']}").get_data(as_text=True)

@@ -12,6 +12,11 @@ from contracts.models import (
     STATUSES,
     VAT_MODES,
 )
+from core.converters import MAX_ID
+
+ID = validate.Range(min=1, max=MAX_ID)
+MONEY = validate.Range(min=0, max=10**12)  # cents: up to ten billion euros, inside a BIGINT
+TEXT = validate.Length(max=20_000)
 
 
 def _leitweg(value: str) -> None:
@@ -62,7 +67,7 @@ class RateSchema(Schema):
         load_default=None,
         metadata={"description": "code of a service area (required for per_unit)"},
     )
-    amount_cents = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    amount_cents = fields.Integer(required=True, strict=True, validate=MONEY)
     label = fields.String(load_default="", validate=validate.Length(max=200))
 
 
@@ -105,20 +110,20 @@ class StepSchema(Schema):
 
 class ContractSchema(Schema):
     id = fields.Integer(dump_only=True)
-    agency_id = fields.Integer(required=True)
+    agency_id = fields.Integer(required=True, validate=ID)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     legal_basis = fields.String(load_default="sgb2_16a", validate=validate.OneOf(LEGAL_BASES))
     route = fields.String(load_default="agreement", validate=validate.OneOf(ROUTES))
-    scope = fields.String(load_default="")
-    quality = fields.String(load_default="")
-    efficiency_review = fields.String(load_default="")
-    efficiency_indicators = fields.String(load_default="")
+    scope = fields.String(load_default="", validate=TEXT)
+    quality = fields.String(load_default="", validate=TEXT)
+    efficiency_review = fields.String(load_default="", validate=TEXT)
+    efficiency_indicators = fields.String(load_default="", validate=TEXT)
     review_interval_months = fields.Integer(
         allow_none=True, load_default=None, validate=validate.Range(min=1, max=60)
     )
     next_review_on = fields.Date(allow_none=True, load_default=None)
-    notification_duties = fields.String(load_default="")
-    termination = fields.String(load_default="")
+    notification_duties = fields.String(load_default="", validate=TEXT)
+    termination = fields.String(load_default="", validate=TEXT)
     notice_period_months = fields.Integer(
         allow_none=True, load_default=None, validate=validate.Range(min=0, max=60)
     )
@@ -126,13 +131,11 @@ class ContractSchema(Schema):
     valid_to = fields.Date(allow_none=True, load_default=None)
     billing_cycle = fields.String(load_default="monthly", validate=validate.OneOf(BILLING_CYCLES))
     prorate_days = fields.Boolean(load_default=False)
-    budget_cents = fields.Integer(
-        allow_none=True, load_default=None, strict=True, validate=validate.Range(min=0)
-    )
+    budget_cents = fields.Integer(allow_none=True, load_default=None, strict=True, validate=MONEY)
     vat = fields.String(load_default="exempt", validate=validate.OneOf(VAT_MODES))
     vat_exempt_reason = fields.String(load_default="", validate=validate.Length(max=300))
-    template_id = fields.Integer(allow_none=True, load_default=None)
-    partner_ids = fields.List(fields.Integer(), load_default=list)
+    template_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
+    partner_ids = fields.List(fields.Integer(validate=ID), load_default=list)
     rates = fields.List(fields.Nested(RateSchema), load_default=list)
     status = fields.String(dump_only=True)
     end_reason = fields.String(dump_only=True)
@@ -151,28 +154,28 @@ class ContractSchema(Schema):
 class ContractPatchSchema(ContractSchema):
     """Every field optional; rates/partner_ids replace the whole list when given."""
 
-    agency_id = fields.Integer()
+    agency_id = fields.Integer(validate=ID)
     title = fields.String(validate=validate.Length(min=1, max=200))
     legal_basis = fields.String(validate=validate.OneOf(LEGAL_BASES))
     route = fields.String(validate=validate.OneOf(ROUTES))
-    scope = fields.String()
-    quality = fields.String()
-    efficiency_review = fields.String()
-    efficiency_indicators = fields.String()
+    scope = fields.String(validate=TEXT)
+    quality = fields.String(validate=TEXT)
+    efficiency_review = fields.String(validate=TEXT)
+    efficiency_indicators = fields.String(validate=TEXT)
     review_interval_months = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=60))
     next_review_on = fields.Date(allow_none=True)
-    notification_duties = fields.String()
-    termination = fields.String()
+    notification_duties = fields.String(validate=TEXT)
+    termination = fields.String(validate=TEXT)
     notice_period_months = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=60))
     valid_from = fields.Date(allow_none=True)
     valid_to = fields.Date(allow_none=True)
     billing_cycle = fields.String(validate=validate.OneOf(BILLING_CYCLES))
     prorate_days = fields.Boolean()
-    budget_cents = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    budget_cents = fields.Integer(allow_none=True, strict=True, validate=MONEY)
     vat = fields.String(validate=validate.OneOf(VAT_MODES))
     vat_exempt_reason = fields.String(validate=validate.Length(max=300))
-    template_id = fields.Integer(allow_none=True)
-    partner_ids = fields.List(fields.Integer())
+    template_id = fields.Integer(allow_none=True, validate=ID)
+    partner_ids = fields.List(fields.Integer(validate=ID))
     rates = fields.List(fields.Nested(RateSchema))
 
 
@@ -196,7 +199,7 @@ class ContractListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = fields.String(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    agency_id = fields.Integer(load_default=None)
+    agency_id = fields.Integer(load_default=None, validate=ID)
 
 
 class TransitionSchema(Schema):

@@ -314,6 +314,7 @@ TERM_FIELDS = (
     "vat_exempt_reason",
     "template_id",
 )
+MAX_CENTS = 10**12  # ten billion euros: far above any agreement, far below the BIGINT limit
 TEXT_FIELDS = {
     "title",
     "scope",
@@ -350,6 +351,8 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
     for key in ("budget_cents", "review_interval_months", "notice_period_months"):
         if terms.get(key) is not None and terms[key] < 0:
             errors[key] = [_l("Must not be negative.")]
+    if terms.get("budget_cents") is not None and terms["budget_cents"] > MAX_CENTS:
+        errors["budget_cents"] = [_l("Too large.")]
     if (
         terms.get("template_id") is not None
         and db.session.scalar(select(ContractTemplate.id).where(ContractTemplate.id == terms["template_id"]))
@@ -370,7 +373,7 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
                 errors[f"rates.{i}.service_area"] = [_l("An hourly rate needs a service area.")]
             if code is not None and code not in codes:
                 errors[f"rates.{i}.service_area"] = [_l("No service area with code %(code)s.", code=code)]
-            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= MAX_CENTS:
                 errors[f"rates.{i}.amount_cents"] = [_l("A non-negative whole number of cents.")]
             rates.append(
                 {

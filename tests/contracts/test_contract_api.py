@@ -248,3 +248,16 @@ def test_an_editor_of_the_terms_cannot_approve_them_either(client, tenant_a, api
     assert r.status_code == 409 and "Four-eyes" in r.json["detail"]
     r = client.post(url, json={"to": "approved", "on": "2026-11-23"}, headers=api_token(tenant_a, "admin"))
     assert r.status_code == 200
+
+
+def test_out_of_range_ids_and_amounts_are_422_not_500(client, tenant_a, api_token, make_agency):
+    """Are absurdly large ids and amounts refused as invalid fields rather than overflowing the database?"""
+    headers = api_token(tenant_a, "admin")
+    agency_id = make_agency(tenant_a)
+    r = client.post("/api/v1/contracts", headers=headers, json=contract_payload(
+        agency_id, partner_ids=[2**40], budget_cents=10**20,
+        rates=[{"kind": "per_period", "amount_cents": 10**20}]))
+    assert r.status_code == 422
+    assert {"partner_ids.0", "budget_cents", "rates.0.amount_cents"} <= set(r.json["errors"])
+    r = client.post("/api/v1/contracts", headers=headers, json=contract_payload(2**40))
+    assert r.status_code == 422 and "agency_id" in r.json["errors"]

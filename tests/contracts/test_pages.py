@@ -193,3 +193,12 @@ def test_amendment_page_shows_versions_and_the_diff_of_terms(client, tenant_a, l
     page = client.get(amended).get_data(as_text=True)
     assert "Version 2" in page and "Höchstbetrag" in page and "120.000,00 €" in page and "150.000,00 €" in page
     assert "Version 1" in client.get(url).get_data(as_text=True)
+
+
+def test_absurd_amount_in_the_form_is_a_field_error(client, tenant_a, login, no_csrf, make_agency):
+    """Is a budget or rate of trillions refused with a message instead of overflowing the database?"""
+    agency_id = make_agency(tenant_a)
+    login(client, tenant_a, "admin")
+    r = client.post(f"/{tenant_a.slug}/contracts/new", data=_draft_form(
+        agency_id, budget="9999999999999999", **{"rates-0-amount": "99999999999999"}))
+    assert r.status_code == 200 and "Zu groß." in r.get_data(as_text=True)

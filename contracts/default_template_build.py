@@ -9,6 +9,8 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 TARGET = Path(__file__).parent / "templates_docx" / "default_de.docx"
@@ -78,6 +80,14 @@ def build(target: Path = TARGET) -> Path:
     for cell, text in zip(table.rows[0].cells, ("Leistung", "Art der Vergütung", "Betrag"), strict=True):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
+    # the header row repeats on every page and never stays alone at the bottom of one
+    header_props = table.rows[0]._tr.get_or_add_trPr()
+    for tag in ("w:tblHeader", "w:cantSplit"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), "true")
+        header_props.append(element)
+    for cell in table.rows[0].cells:
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
     table.rows[1].cells[0].text = "{%tr for r in rates %}"
     for cell, text in zip(
         table.rows[2].cells,

@@ -153,10 +153,8 @@ def efficiency_report(contract: Contract, period_from: date, period_to: date) ->
             key=lambda i: areas[i].name if i in areas else "",
         )
     ]
-    for row in area_rows:
-        row["cost_per_case_cents"] = (
-            _cents(Decimal(row["cost_cents"]) / row["cases"]) if row["cases"] else None
-        )
+    for row in area_rows:  # per enrolled case, so that the areas add up to the cost per case
+        row["cost_per_case_cents"] = _cents(Decimal(row["cost_cents"]) / len(case_ids)) if case_ids else None
 
     budget = contract.budget_cents
     outcomes: dict[str, int] = {}
@@ -304,7 +302,7 @@ def report_docx(report: dict) -> bytes:
          format_cents(x["cost_cents"])] for x in report["lines"]
     ] + [[_("Total"), "", "", format_cents(report["total_cents"])]])
     doc.add_heading(_("Hours and cost per service area"), level=1)
-    table([_("Service area"), _("Hours"), _("Cases"), _("Cost"), _("Cost per case")], [
+    table([_("Service area"), _("Hours"), _("Cases with services"), _("Cost"), _("Cost per enrolled case")], [
         [r["area"].name if r["area"] else "–", hours_text(r["minutes"]), str(r["cases"]),
          format_cents(r["cost_cents"]), format_cents(r["cost_per_case_cents"]) or "–"] for r in report["areas"]
     ])

@@ -70,6 +70,7 @@ def test_report_computes_cost_according_to_the_agreement(app, tenant_a, make_age
         assert areas["childcare"]["cost_per_case_cents"] == 3657  # 73,13 € ÷ 2 = 36,565 → 36,57 €
         assert (areas["qualification"]["minutes"], areas["qualification"]["cost_cents"]) == (30, 0)
         assert areas["case_management"]["cost_cents"] == 54000
+        assert areas["case_management"]["cost_per_case_cents"] == 27000  # per enrolled case
         assert report["outcomes"] == {"employment": 1}  # the second case closed after the period
         assert [(r["area"].code, r["approved_minutes"], r["used_minutes"]) for r in report["approved_hours"]] == [
             ("childcare", 1200, 105)
@@ -102,6 +103,19 @@ def test_prorated_case_months(app, tenant_a, make_agency):
         # first: 17/31 of January (9.870,97… → 9871) and 10/28 of February (6.428,57… → 6429);
         # second: 28/28 of February (18000)
         assert report["lines"][0]["cost_cents"] == 9871 + 6429 + 18000
+
+
+def test_quarterly_contract_charges_each_quarter_touched(app, tenant_a, make_agency):
+    """With a quarterly billing cycle, is the flat rate per period charged once for each quarter the period
+    touches (February to April: Q1 and Q2)?"""
+    from contracts.efficiency import efficiency_report
+
+    agency_id = make_agency(tenant_a)
+    with app.app_context(), tenant_a.context():
+        contract, _first, _second = _scenario(tenant_a, agency_id, billing_cycle="quarterly")
+        report = efficiency_report(contract, date(2027, 2, 1), date(2027, 4, 30))
+        per_period = next(line for line in report["lines"] if line["kind"] == "per_period")
+        assert (report["billing_periods"], per_period["cost_cents"]) == (2, 100000)
 
 
 def test_period_outside_the_contract_is_empty(app, tenant_a, make_agency):
@@ -149,7 +163,7 @@ def test_pdf_download_contains_the_total_and_is_audited(client, tenant_a, login,
     r = client.get(f"/{tenant_a.slug}/contracts/{contract_id}/efficiency.pdf?from=2027-01-01&to=2027-02-28")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
-    assert "1.613,13 €" in text
+    assert "1.613,13 €" in text and "Kosten laut Vereinbarung" in text
     with app.app_context(), tenant_a.context():
         actions = db.session.scalars(select(AuditEvent.action)).all()
         assert "contract.efficiency_report" in actions

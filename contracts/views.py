@@ -455,6 +455,72 @@ def download_pdf(contract_id: int, document_id: int):
     return _send_document(contract_id, document_id, "pdf")
 
 
+# --- efficiency review report -------------------------------------------------------------------------------
+
+
+def _efficiency_period(contract) -> tuple:
+    """The period from ?from=&to= (ISO dates); the contract's validity clipped to today by default."""
+    from datetime import date
+
+    from contracts.efficiency import default_period
+
+    first, last = default_period(contract, services.today_local())
+    try:
+        if request.args.get("from"):
+            first = date.fromisoformat(request.args["from"])
+        if request.args.get("to"):
+            last = date.fromisoformat(request.args["to"])
+    except ValueError:
+        flash(_("Not a valid date; the default period is shown."), "error")
+        return default_period(contract, services.today_local())
+    if last < first:
+        flash(_("The end of the period lies before its start; the default period is shown."), "error")
+        return default_period(contract, services.today_local())
+    return first, last
+
+
+@bp.get("/contracts/<int:contract_id>/efficiency")
+@requires("contracts.read")
+def efficiency(contract_id: int):
+    from contracts import efficiency as eff
+
+    contract = services.get_contract(contract_id)
+    first, last = _efficiency_period(contract)
+    report = eff.efficiency_report(contract, first, last)
+    names = eff.labels()
+    lines = [dict(x, title=eff.line_label(x, names["kinds"]), quantity_text=eff.quantity_text(x))
+             for x in report["lines"]]
+    outcomes = [(names["outcomes"].get(k, k), n) for k, n in report["outcomes"].items()]
+    return render_template("contracts/efficiency.html", contract=contract, report=report, lines=lines,
+                           outcomes=outcomes, share=eff.percent(report["budget_share"]), first=first, last=last)
+
+
+@bp.get("/contracts/<int:contract_id>/efficiency.pdf")
+@requires("contracts.read")
+def efficiency_pdf(contract_id: int):
+    from flask import Response, current_app
+
+    from contracts import efficiency as eff
+    from contracts.pdf import ConversionFailed, docx_to_pdf
+
+    contract = services.get_contract(contract_id)
+    first, last = _efficiency_period(contract)
+    report = eff.efficiency_report(contract, first, last)
+    try:
+        pdf = docx_to_pdf(eff.report_docx(report), binary=current_app.config["SOFFICE_BINARY"])
+    except ConversionFailed as exc:
+        db.session.rollback()
+        flash(_("The PDF could not be created (%(reason)s).", reason=str(exc)), "error")
+        return redirect(url_for("contracts.efficiency", contract_id=contract.id, **{"from": first.isoformat(),
+                                                                                  "to": last.isoformat()}))
+    audit.record(current_actor(), "contract.efficiency_report", contract,
+                 diff={"period": [None, f"{first.isoformat()}/{last.isoformat()}"]})
+    db.session.commit()
+    name = f"wirtschaftlichkeit-{contract.id}-{first.isoformat()}-{last.isoformat()}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 # --- templates ----------------------------------------------------------------------------------------------
 
 

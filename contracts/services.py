@@ -915,6 +915,13 @@ def enrol_case(case_id: int, data: dict, actor: Actor) -> Enrolment:
                 errors.setdefault("approved_hours", []).append(_l("Hours must be a positive number."))
             else:
                 hours.append(ApprovedHours(service_area_id=codes[code].id, minutes=round(value * 60)))
+    if from_on is not None and not errors.get("from_on"):
+        from cases.models import Case
+
+        case = db.session.get(Case, case_id)
+        if case is not None and from_on < case.opened_on:
+            # a funding approval covers the case's help; before the case was opened there was none to fund
+            errors["from_on"] = [_l("Before the case was opened (%(date)s).", date=case.opened_on.strftime("%d.%m.%Y"))]
     if errors:
         raise ValidationFailed(_l("The enrolment has invalid fields."), errors)
     if contract.status not in ENROLLABLE:

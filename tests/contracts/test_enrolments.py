@@ -196,3 +196,17 @@ def test_case_page_records_a_funding_approval_and_shows_hours_use(app, client, t
         "to_on": "2027-03-31", "hours_area": "childcare", "hours": "20"}, follow_redirects=True)
     html = r.get_data(as_text=True)
     assert contract_title in html and "0,0 / 20,0" in html
+
+
+def test_enrolment_cannot_start_before_the_case_was_opened(app, tenant_a, make_agency):
+    """Is a funding approval that starts before the case was opened refused with a field message?"""
+    from contracts import services
+
+    agency_id = make_agency(tenant_a)
+    with app.app_context(), tenant_a.context():
+        contract = _contract(tenant_a, agency_id, valid_from="2026-01-01", valid_to="2027-12-31")
+        (case_id,) = _cases(1)  # opened on 2026-11-02
+        with pytest.raises(ValidationFailed) as exc:
+            services.enrol_case(case_id, {"contract_id": contract.id, "from_on": date(2026, 10, 1),
+                                          "to_on": date(2026, 12, 31)}, _actor())
+        assert "from_on" in exc.value.errors

@@ -19,7 +19,7 @@ from cases import services
 from cases.models import Case, Client, ServiceEntry
 from contracts.models import Agency, Partner
 from core.extensions import db
-from core.forms import apply_service_errors
+from core.forms import apply_service_errors, commit_or_flash
 from core.navigation import nav_item
 from core.problems import ServiceError
 from tenants.web import current_actor, requires, tenant_blueprint
@@ -256,14 +256,7 @@ def _consent_step(client_id: int, consent_id: int, step):
     form = F.OnForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        step(consent, form.on.data, current_actor())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.detail), "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
+    commit_or_flash(lambda: step(consent, form.on.data, current_actor()), _("Saved."))
     return redirect(url_for("cases.client", client_id=row.id))
 
 
@@ -323,14 +316,8 @@ def anonymise_client(client_id: int):
     row = services.get_client(client_id, current_actor())
     if request.method == "GET":
         return render_template("cases/anonymise.html", client=row)
-    try:
-        services.anonymise_client(row, current_actor())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.detail), "error")
-    else:
-        db.session.commit()
-        flash(_("The client's data has been anonymised."), "success")
+    commit_or_flash(lambda: services.anonymise_client(row, current_actor()),
+                    _("The client's data has been anonymised."))
     return redirect(url_for("cases.client", client_id=row.id))
 
 
@@ -541,14 +528,7 @@ def _step(case_id: int, do):
     form = F.TransitionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        do(row, form.to.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.detail), "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
+    commit_or_flash(lambda: do(row, form.to.data), _("Saved."))
     return redirect(url_for("cases.case", case_id=row.id))
 
 
@@ -649,14 +629,8 @@ def edit_service(case_id: int, entry_id: int):
 def delete_service(case_id: int, entry_id: int):
     row = services.get_case(case_id, current_actor())
     entry = services.get_service_entry(row, entry_id)
-    try:
-        services.delete_service_entry(row, entry, current_actor())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.detail), "error")
-    else:
-        db.session.commit()
-        flash(_("Service entry deleted."), "success")
+    commit_or_flash(lambda: services.delete_service_entry(row, entry, current_actor()),
+                    _("Service entry deleted."))
     return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
 
 

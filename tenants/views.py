@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.extensions import db, limiter
-from core.forms import apply_service_errors
+from core.forms import apply_service_errors, commit_or_flash
 from core.mail import send_mail
 from core.navigation import nav_item
 from core.problems import ServiceError
@@ -219,13 +219,8 @@ def change_role(member_id: int):
     form = RoleForm()
     form.role.choices = role_choices(include_agency=False)
     if form.validate_on_submit():
-        try:
-            services.change_member_role(membership, form.role.data, current_actor())
-            db.session.commit()
-            flash(_("Role changed."), "success")
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.detail), "error")
+        commit_or_flash(lambda: services.change_member_role(membership, form.role.data, current_actor()),
+                        _("Role changed."))
     return redirect(url_for("tenants.members"))
 
 
@@ -233,13 +228,7 @@ def change_role(member_id: int):
 @requires("members.manage")
 def remove_member(member_id: int):
     membership = _membership_or_404(member_id)
-    try:
-        services.remove_member(membership, current_actor())
-        db.session.commit()
-        flash(_("Member removed."), "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.detail), "error")
+    commit_or_flash(lambda: services.remove_member(membership, current_actor()), _("Member removed."))
     return redirect(url_for("tenants.members"))
 
 

@@ -123,3 +123,17 @@ def test_roles_limit_what_members_can_open(client, tenant_a, login):
     for path in ("/alpha/members", "/alpha/audit", "/alpha/settings", "/alpha/agencies/new"):
         assert client.get(path).status_code == 403, path
     assert client.get("/alpha/agencies/").status_code == 200
+
+
+def test_admin_changes_roles_and_cannot_remove_the_last_owner(client, tenant_a, login):
+    """Can an admin change a member's role, and is removing the only owner refused with a message?"""
+    login(client, tenant_a, "admin")
+    page = client.get("/alpha/members")
+    token = csrf_from(page.data)
+    r = client.post(f"/alpha/members/{tenant_a.memberships['viewer']}/role",
+                    data={"csrf_token": token, "role": "finance"}, follow_redirects=True)
+    assert r.status_code == 200 and 'class="flash flash-success"' in r.get_data(as_text=True)
+    r = client.post(f"/alpha/members/{tenant_a.memberships['owner']}/delete", data={"csrf_token": token},
+                    follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert 'class="flash flash-error"' in html and tenant_a.users["owner"] in html

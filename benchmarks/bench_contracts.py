@@ -37,12 +37,13 @@ def main():
     from docxtpl import DocxTemplate
     from flask_migrate import upgrade
 
-    from contracts import pdf, rendering, services
+    from contracts import rendering, services
+    from core import clock, conversion
     from core.app import create_app
     from core.audit import Actor
     from core.extensions import db
+    from core.tenancy.context import tenant_context
     from tenants import services as tenant_services
-    from tenants.context import tenant_context
 
     app = create_app()
     actor = Actor.system("bench")
@@ -79,7 +80,7 @@ def main():
                 )
             db.session.commit()
             template = services.DEFAULT_TEMPLATE_PATH.read_bytes()
-            contexts = [rendering.contract_context(c, tenant, services.today_local()) for c in contracts]
+            contexts = [rendering.contract_context(c, tenant, clock.today()) for c in contracts]
 
             def ours():
                 for ctx in contexts:
@@ -97,8 +98,8 @@ def main():
 
     empty = io.BytesIO()
     docx.Document().save(empty)
-    pdf_ours = _median_ms(lambda: pdf.docx_to_pdf(rendered), n_pdf)
-    pdf_base = _median_ms(lambda: pdf.docx_to_pdf(empty.getvalue()), n_pdf)
+    pdf_ours = _median_ms(lambda: conversion.docx_to_pdf(rendered), n_pdf)
+    pdf_base = _median_ms(lambda: conversion.docx_to_pdf(empty.getvalue()), n_pdf)
 
     print(f"docx rendering per contract ({n_contracts} contracts, 3 rate lines each)")
     print(f"  sandboxed child process (ours): {docx_ours:7.1f} ms")

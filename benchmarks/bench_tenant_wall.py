@@ -24,8 +24,8 @@ def main():
     from core.app import create_app
     from core.audit import Actor
     from core.extensions import db
+    from core.tenancy.context import tenant_context, unscoped
     from tenants import services
-    from tenants.context import tenant_context, unscoped
 
     app = create_app()
     with app.app_context():

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from cases import services
 from contracts.models import Agency, Partner
+from core import clock
 from core.extensions import db
 from tenants.demo import DEMO_SEEDERS
 from tenants.models import User
@@ -165,7 +166,7 @@ PHASES = ("assessment", "planning", "active", "evaluation")
 
 
 def seed_cases(tenant, users, actor):
-    today = services.today()
+    today = clock.today()
     for name, kind, email in DEMO_PARTNERS:
         if db.session.scalar(select(Partner.id).where(Partner.name == name)) is None:
             db.session.add(Partner(name=name, kind=kind, email=email))

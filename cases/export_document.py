@@ -3,10 +3,11 @@
 The JSON export is the machine-readable copy (Art. 20); this is the copy a person can read (Art. 15).
 """
 import io
-from datetime import datetime
 
 from docx import Document
 from flask_babel import gettext as _
+
+from core import clock
 
 
 def _heading(key: str) -> str:
@@ -54,7 +55,7 @@ def export_docx(data: dict, pseudonym: str) -> bytes:
     doc = Document()
     doc.add_heading(_("Data stored about %(pseudonym)s", pseudonym=pseudonym), level=0)
     doc.add_paragraph(_("Information under Art. 15 GDPR, created on %(date)s.",
-                        date=datetime.now().strftime("%d.%m.%Y %H:%M")))
+                        date=clock.now().strftime("%d.%m.%Y %H:%M")))
     for key, value in data.items():
         _add(doc, _heading(key), value, 1)
     out = io.BytesIO()

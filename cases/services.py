@@ -38,6 +38,7 @@ from cases.models import (
 from contracts.models import Agency, Partner
 from core import audit
 from core.audit import Actor
+from core.clock import today
 from core.extensions import db
 from core.models import utcnow
 from core.problems import Conflict, NotFound, ValidationFailed
@@ -51,10 +52,6 @@ MAX_MINUTES = 24 * 60
 # (case, on_date, service_area) returning True (covered), False or None (not known).
 # A service entry that no check confirms gets a warning, and is kept.
 FUNDING_CHECKS: list[Callable[[Case, date, ServiceArea], bool | None]] = []
-
-
-def today() -> date:
-    return date.today()
 
 
 # --- small validation helpers ---

@@ -18,6 +18,7 @@ from cases import forms as F
 from cases import services
 from cases.models import Case, Client, ServiceEntry
 from contracts.models import Agency, Partner
+from core import clock
 from core.extensions import db
 from core.forms import apply_service_errors, commit_or_flash
 from core.navigation import nav_item
@@ -173,7 +174,7 @@ def client(client_id: int):
         consents=services.consents_of(row),
         agencies=agencies,
         partners=partners,
-        today=services.today(),
+        today=clock.today(),
         show_note=services.may_see_client_note(row, actor),
     )
 
@@ -294,7 +295,7 @@ def export_client_pdf(client_id: int):
     from flask import current_app
 
     from cases.export_document import export_docx
-    from contracts.pdf import ConversionFailed, docx_to_pdf
+    from core.conversion import ConversionFailed, docx_to_pdf
 
     row = services.get_client(client_id, current_actor())
     data = services.export_client(row, current_actor())
@@ -381,7 +382,7 @@ def new_case():
     if request.method == "GET":
         form.client_id.data = request.args.get("client_id", "")
         form.case_manager_id.data = str(current_actor().user_id)
-        form.opened_on.data = services.today()
+        form.opened_on.data = clock.today()
     if form.validate_on_submit():
         data = {
             name: form[name].data
@@ -589,7 +590,7 @@ def new_service(case_id: int):
     form = F.ServiceEntryForm()
     form.service_area.choices = _area_choices()
     if request.method == "GET":
-        form.on.data = services.today()
+        form.on.data = clock.today()
         form.service_area.data = "case_management"
     if form.validate_on_submit():
         result = _run(form, lambda: services.add_service_entry(row, _entry_data(form), current_actor()))
@@ -641,13 +642,13 @@ def delete_service(case_id: int, entry_id: int):
 @requires("cases.write")
 def caseload():
     desk = services.my_caseload(current_actor())
-    return render_template("cases/caseload.html", today=services.today(), **desk)
+    return render_template("cases/caseload.html", today=clock.today(), **desk)
 
 
 def _report_form() -> tuple[F.ReportForm, dict | None]:
     form = F.ReportForm(request.args)
     form.agency_id.choices = _agency_choices(_("– all agencies –"))
-    today = services.today()
+    today = clock.today()
     if not request.args:
         form.date_from.data, form.date_to.data = date(today.year, 1, 1), today
     figures = None

@@ -1,8 +1,7 @@
 """Contract-side verbs: agencies, partners, templates, contracts and their lifecycle, documents."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -10,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from cases.models import ServiceArea
-from contracts import pdf, rendering
+from contracts import rendering
 from contracts.leitweg import leitweg_problems
 from contracts.lifecycle import END_REASONS, Gap, allowed_next, completeness_gaps
 from contracts.models import (
@@ -34,7 +33,7 @@ from contracts.models import (
     Partner,
     RateLine,
 )
-from core import audit, storage
+from core import audit, clock, conversion, storage
 from core.audit import Actor
 from core.extensions import db
 from core.problems import Conflict, NotFound, ValidationFailed
@@ -328,10 +327,6 @@ TEXT_FIELDS = {
 CHOICES = {"legal_basis": LEGAL_BASES, "route": ROUTES, "billing_cycle": BILLING_CYCLES, "vat": VAT_MODES}
 
 
-def today_local() -> date:
-    return datetime.now(ZoneInfo("Europe/Berlin")).date()
-
-
 def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | None]:
     """Validated term fields, rate lines (or None: unchanged) and partner ids (or None)."""
     errors: dict[str, list[str]] = {}
@@ -515,7 +510,7 @@ def transition(
         raise ValidationFailed(
             _l("Unknown state."), {"to": [_l("One of: %(choices)s.", choices=", ".join(STATUSES))]}
         )
-    on = on or today_local()
+    on = on or clock.today()
     allowed = allowed_next(contract.status)
     if to not in allowed:
         raise Conflict(
@@ -674,7 +669,7 @@ def render_document(contract: Contract, tenant, actor: Actor) -> ContractDocumen
         contract.template_id = template.id
     data = storage.read(template.storage_path, tenant.id)
     try:
-        docx_bytes = rendering.render_docx(data, rendering.contract_context(contract, tenant, today_local()))
+        docx_bytes = rendering.render_docx(data, rendering.contract_context(contract, tenant, clock.today()))
     except rendering.TemplateProblem as exc:
         raise Conflict(_l("The template cannot render this contract."), {"template_id": exc.errors}) from exc
     stored = storage.store(tenant.id, "contracts", docx_bytes, "docx")
@@ -715,10 +710,10 @@ def convert_pdf(document_id: int, tenant_id: int) -> ContractDocument | None:
     if doc is None or doc.kind != "rendered" or doc.pdf_status == "done":
         return doc
     try:
-        pdf_bytes = pdf.docx_to_pdf(
+        pdf_bytes = conversion.docx_to_pdf(
             storage.read(doc.docx_path, tenant_id), binary=current_app.config["SOFFICE_BINARY"]
         )
-    except pdf.ConversionFailed as exc:
+    except conversion.ConversionFailed as exc:
         doc.pdf_status = "failed"
         doc.pdf_error = str(exc)[:2000]
         return doc
@@ -747,7 +742,7 @@ def upload_signed_copy(
         errors["signed_by_provider_on"] = [_l("Required.")]
     if agency_on is None:
         errors["signed_by_agency_on"] = [_l("Required.")]
-    today = today_local()
+    today = clock.today()
     for key, value in (("signed_by_provider_on", provider_on), ("signed_by_agency_on", agency_on)):
         if value is not None and value > today:
             errors[key] = [_l("Cannot be in the future.")]

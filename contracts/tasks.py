@@ -2,9 +2,10 @@
 
 from celery.schedules import crontab
 
+from core import clock
 from core.celery import celery_app
 from core.extensions import db
-from tenants.context import current_tenant_id
+from core.tenancy.context import current_tenant_id
 
 
 @celery_app.task(name="contracts.convert_document_pdf")
@@ -38,7 +39,7 @@ def send_tenant_reminders() -> int:
     from tenants.models import Tenant
 
     tenant = db.session.get(Tenant, current_tenant_id())
-    return services.send_reminders(tenant, services.today_local())
+    return services.send_reminders(tenant, clock.today())
 
 
 celery_app.conf.beat_schedule = {

@@ -25,7 +25,7 @@ from contracts.forms import (
     TransitionForm,
 )
 from contracts.lifecycle import allowed_next
-from core import audit, storage
+from core import audit, clock, storage
 from core.extensions import db
 from core.forms import apply_service_errors
 from core.money import cents_to_input, format_cents, parse_euros
@@ -343,7 +343,7 @@ def contract(contract_id: int):
         rate_kinds=dict(RATE_KIND_LABELS), versions=versions,
         diff=_readable_diff(services.terms_diff(previous, contract)) if previous else [], previous=previous,
         signed_form=SignedCopyForm(),
-        enrolments=services.enrolments_of_contract(contract), today=services.today_local(),
+        enrolments=services.enrolments_of_contract(contract), today=clock.today(),
         four_eyes_blocked=contract.drafted_by_id is not None and contract.drafted_by_id == current_user.id)
 
 
@@ -464,7 +464,7 @@ def _efficiency_period(contract) -> tuple:
 
     from contracts.efficiency import default_period
 
-    first, last = default_period(contract, services.today_local())
+    first, last = default_period(contract, clock.today())
     try:
         if request.args.get("from"):
             first = date.fromisoformat(request.args["from"])
@@ -472,10 +472,10 @@ def _efficiency_period(contract) -> tuple:
             last = date.fromisoformat(request.args["to"])
     except ValueError:
         flash(_("Not a valid date; the default period is shown."), "error")
-        return default_period(contract, services.today_local())
+        return default_period(contract, clock.today())
     if last < first:
         flash(_("The end of the period lies before its start; the default period is shown."), "error")
-        return default_period(contract, services.today_local())
+        return default_period(contract, clock.today())
     return first, last
 
 
@@ -501,7 +501,7 @@ def efficiency_pdf(contract_id: int):
     from flask import Response, current_app
 
     from contracts import efficiency as eff
-    from contracts.pdf import ConversionFailed, docx_to_pdf
+    from core.conversion import ConversionFailed, docx_to_pdf
 
     contract = services.get_contract(contract_id)
     first, last = _efficiency_period(contract)

@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=_translation_dirs())
 
-    import tenants.isolation  # noqa: F401  (installs the ORM wall on every Session)
+    import core.tenancy.isolation  # noqa: F401  (installs the ORM wall on every Session)
     from core.celery import init_celery
 
     init_celery(app)

@@ -5,6 +5,8 @@ from sqlalchemy import DateTime, ForeignKey, ForeignKeyConstraint, MetaData, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from core.clock import utcnow
+
 # Stable constraint names: Alembic needs them for SQLite batch migrations and for readable diffs.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -17,10 +19,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -48,7 +46,7 @@ class Timestamped:
 class TenantScoped:
     """A row that belongs to exactly one tenant.
 
-    The ORM wall (tenants.isolation) filters and stamps `tenant_id`; the migrations put a row-level security policy
+    The ORM wall (core.tenancy.isolation) filters and stamps `tenant_id`; the migrations put a row-level security policy
     on the table. Every tenant table is also unique on (tenant_id, id) so that references between tenant rows can be
     composite foreign keys that cannot cross tenants (see `tenant_fk`). Subclasses add constraints through
     `__tenant_args__`.

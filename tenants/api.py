@@ -5,8 +5,8 @@ from sqlalchemy import select
 from core.api import api_blueprint, require
 from core.extensions import db, limiter
 from core.problems import problem
+from core.tenancy.context import tenant_context
 from tenants import services
-from tenants.context import tenant_context
 from tenants.models import Tenant
 from tenants.schemas import TenantPatchSchema, TenantSchema, TokenRequest, TokenResponse
 from tenants.tokens import issue_api_token

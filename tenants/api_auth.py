@@ -3,7 +3,7 @@ from flask import g, request
 
 from core.api import API_PREFIX
 from core.problems import problem
-from tenants.context import set_tenant
+from core.tenancy.context import reset_tenant, set_tenant
 from tenants.tokens import load_api_token, parse_bearer
 
 OPEN_PATHS = {f"{API_PREFIX}/token", f"{API_PREFIX}/openapi.json"}
@@ -27,6 +27,8 @@ def authenticate_api_request():
     from tenants.models import Tenant
 
     g.tenant = db.session.get(Tenant, tenant_id)
+    reset_tenant(g.tenant_token)
+    g.tenant_token = set_tenant(tenant_id, g.tenant.timezone)  # the tenant's clock (core.clock)
     return None
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from core.audit import Actor
 from core.extensions import db
+from core.tenancy.context import tenant_context
 from tenants import services
-from tenants.context import tenant_context
 from tenants.models import Tenant, User
 
 DEMO_SLUG = "demo"

@@ -25,6 +25,9 @@ class Tenant(Timestamped, db.Model):
     bic: Mapped[str] = mapped_column(String(11), default="", nullable=False)
     email: Mapped[str] = mapped_column(String(254), default="", nullable=False)
     status: Mapped[str] = mapped_column(String(20), default="active", nullable=False)  # active | suspended
+    # the alliance's clock (core.clock): what "today" means for its service log, deadlines and documents
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin", server_default="Europe/Berlin",
+                                          nullable=False)
 
     @property
     def is_suspended(self) -> bool:

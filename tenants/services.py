@@ -9,7 +9,7 @@ from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
 from core.problems import Conflict, NotFound, ValidationFailed
-from tenants.context import tenant_context
+from core.tenancy.context import tenant_context
 from tenants.models import Membership, Tenant, User
 from tenants.passwords import hash_password, needs_rehash, password_problems, verify_password
 from tenants.roles import ROLES, Role

@@ -15,7 +15,7 @@ def tenant_summary(hold_seconds: float = 0.0) -> dict:
     import time
 
     from contracts.models import Agency
-    from tenants.context import current_tenant_id
+    from core.tenancy.context import current_tenant_id
     from tenants.models import Membership
 
     started = time.time()

@@ -12,8 +12,8 @@ from core.forms import apply_service_errors, commit_or_flash
 from core.mail import send_mail
 from core.navigation import nav_item
 from core.problems import ServiceError
+from core.tenancy.context import tenant_context
 from tenants import services
-from tenants.context import tenant_context
 from tenants.forms import (
     ForgotPasswordForm,
     LoginForm,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.audit import Actor
 from core.extensions import db, login_manager
-from tenants.context import reset_tenant, set_tenant
+from core.tenancy.context import reset_tenant, set_tenant
 from tenants.models import Membership, Tenant
 from tenants.roles import can
 
@@ -36,7 +36,7 @@ def enter_tenant_from_slug(slug: str | None):
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
     if tenant is None:
         abort(404)
-    g.tenant_token = set_tenant(tenant.id)
+    g.tenant_token = set_tenant(tenant.id, tenant.timezone)
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "public", False):
         g.tenant = tenant

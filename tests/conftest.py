@@ -166,7 +166,7 @@ class TenantFixture:
     def context(self):
         """Enter this tenant (and an app context with a fresh session) for direct service calls."""
         from core.extensions import db
-        from tenants.context import tenant_context
+        from core.tenancy.context import tenant_context
 
         with tenant_context(self.tenant_id):
             yield db.session
@@ -180,8 +180,8 @@ def make_tenant(app):
     def make(slug: str | None = None, name: str | None = None) -> TenantFixture:
         from core.audit import Actor
         from core.extensions import db
+        from core.tenancy.context import tenant_context
         from tenants import services
-        from tenants.context import tenant_context
 
         n = next(_seq)
         slug = slug or f"tenant-{n}"

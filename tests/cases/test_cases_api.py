@@ -96,8 +96,8 @@ def test_case_manager_cannot_open_colleagues_case(tenant_a, make_tenant, client,
     """Can a case manager read or change a colleague's case? (No: 404.) Can the admin? (Yes.)"""
     from core.audit import Actor
     from core.extensions import db
+    from core.tenancy.context import tenant_context
     from tenants import services
-    from tenants.context import tenant_context
     from tenants.models import Tenant
 
     with app.app_context():

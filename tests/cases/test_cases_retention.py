@@ -38,7 +38,7 @@ def test_retention_task_anonymises_old_closed_cases_only(tenant_a, tenant_b, app
     from cases import services, tasks
     from cases.models import Client
     from core.extensions import db
-    from tenants.context import tenant_context
+    from core.tenancy.context import tenant_context
 
     h = api_token(tenant_a, "case_manager")
     old = make_case(tenant_a, opened_on="2010-01-04")

@@ -8,7 +8,7 @@ def test_demo_seed_has_contracts_in_three_states_with_three_rate_lines(app_ctx):
 
     from contracts import services
     from core.extensions import db
-    from tenants.context import tenant_context
+    from core.tenancy.context import tenant_context
     from tenants.demo import seed_demo
     from tenants.models import Tenant
 

@@ -265,7 +265,7 @@ def test_two_conversions_in_parallel_both_produce_pdfs():
     """Do two simultaneous LibreOffice conversions both succeed (each with its own profile)?"""
     from concurrent.futures import ThreadPoolExecutor
 
-    from contracts.pdf import docx_to_pdf
+    from core.conversion import docx_to_pdf
 
     data = _docx_with("Erster Vertrag"), _docx_with("Zweiter Vertrag")
     with ThreadPoolExecutor(2) as pool:

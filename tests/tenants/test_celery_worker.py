@@ -72,7 +72,7 @@ def agencies(app, tenant_a, tenant_b):
 
 def test_tasks_of_two_tenants_interleaved_see_only_their_own_rows(app, worker, tenant_a, tenant_b, agencies):
     """Does a task on a real worker see only its tenant's rows, even when both tenants' tasks run interleaved?"""
-    from tenants.context import tenant_context
+    from core.tenancy.context import tenant_context
     from tenants.tasks import tenant_summary
 
     sent = []
@@ -97,7 +97,7 @@ def test_tasks_of_two_tenants_interleaved_see_only_their_own_rows(app, worker, t
 
 def test_a_task_without_tenant_is_refused(app, worker):
     """Can a tenant task be sent without a tenant? (Only platform-wide tasks may.)"""
-    from tenants.context import NoTenantContext
+    from core.tenancy.context import NoTenantContext
     from tenants.tasks import ping, tenant_summary
 
     with app.app_context():

@@ -9,7 +9,7 @@ def _run(app, *args):
 def test_platform_commands_create_admin_tenant_and_member(app):
     """Do the admin commands create what they say, and refuse bad input with a message instead of a traceback?"""
     from core.extensions import db
-    from tenants.context import tenant_context
+    from core.tenancy.context import tenant_context
     from tenants.models import Membership, Tenant, User
 
     assert _run(app, "platform", "create-admin", "root@example.org", "--password", "long enough pw").exit_code == 0

@@ -24,7 +24,7 @@ def agencies(app_ctx, tenant_a, tenant_b):
 def test_query_without_tenant_fails_closed(agencies):
     """Does a query on tenant data without a tenant context raise instead of returning everything?"""
     from contracts.models import Agency
-    from tenants.context import NoTenantContext
+    from core.tenancy.context import NoTenantContext
 
     with pytest.raises(NoTenantContext):
         db.session.scalars(select(Agency)).all()
@@ -59,7 +59,7 @@ def test_insert_is_stamped_with_the_current_tenant(app_ctx, tenant_a):
 def test_writing_another_tenants_row_raises(agencies, tenant_a, tenant_b):
     """Can code running as tenant A change or create a row of tenant B?"""
     from contracts.models import Agency
-    from tenants.context import CrossTenantWrite
+    from core.tenancy.context import CrossTenantWrite
 
     with tenant_b.context():
         agency_b = db.session.get(Agency, agencies["beta"])
@@ -107,7 +107,7 @@ def test_counts_and_subqueries_are_filtered_too(agencies, tenant_a):
     from sqlalchemy import func
 
     from contracts.models import Agency
-    from tenants.context import NoTenantContext
+    from core.tenancy.context import NoTenantContext
 
     with tenant_a.context():
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 1

@@ -8,7 +8,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
 from core.models import TenantScoped
-from tenants.context import CrossTenantWrite, NoTenantContext, current_tenant_id, is_unscoped
+from core.tenancy.context import CrossTenantWrite, NoTenantContext, current_tenant_id, is_unscoped
 
 _SETTING_KEY = "bn_tenant_setting"
 

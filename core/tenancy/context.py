@@ -9,6 +9,8 @@ from contextvars import ContextVar
 
 _tenant_id: ContextVar[int | None] = ContextVar("tenant_id", default=None)
 _unscoped: ContextVar[bool] = ContextVar("unscoped", default=False)
+# The tenant's time zone (IANA name), entered together with the tenant; None: the platform default (core.clock).
+_zone: ContextVar[str | None] = ContextVar("tenant_zone", default=None)
 
 
 class NoTenantContext(RuntimeError):
@@ -27,17 +29,23 @@ def is_unscoped() -> bool:
     return _unscoped.get()
 
 
+def current_zone_name() -> str | None:
+    return _zone.get()
+
+
 @contextmanager
-def tenant_context(tenant_id: int) -> Iterator[int]:
-    """Run the block as tenant `tenant_id`."""
+def tenant_context(tenant_id: int, zone: str | None = None) -> Iterator[int]:
+    """Run the block as tenant `tenant_id` (whose clock runs in `zone`, default: the platform's)."""
     if tenant_id is None:
         raise NoTenantContext("tenant_context() needs a tenant id")
     token = _tenant_id.set(int(tenant_id))
+    zone_token = _zone.set(zone)
     unscoped_token = _unscoped.set(False)
     try:
         yield int(tenant_id)
     finally:
         _unscoped.reset(unscoped_token)
+        _zone.reset(zone_token)
         _tenant_id.reset(token)
 
 
@@ -53,10 +61,12 @@ def unscoped() -> Iterator[None]:
         _unscoped.reset(token)
 
 
-def set_tenant(tenant_id: int | None):
-    """Set the tenant for the rest of the current request; returns the token for `reset_tenant`."""
-    return _tenant_id.set(tenant_id)
+def set_tenant(tenant_id: int | None, zone: str | None = None):
+    """Set the tenant (and its zone) for the rest of the current request; returns the token for `reset_tenant`."""
+    return _tenant_id.set(tenant_id), _zone.set(zone)
 
 
 def reset_tenant(token) -> None:
-    _tenant_id.reset(token)
+    tenant_token, zone_token = token
+    _zone.reset(zone_token)
+    _tenant_id.reset(tenant_token)

@@ -43,6 +43,7 @@ def main():
     from core.audit import Actor
     from core.extensions import db
     from core.tenancy.context import tenant_context
+    from network import services as network
     from tenants import services as tenant_services
 
     app = create_app()
@@ -52,7 +53,7 @@ def main():
         owner = tenant_services.create_user("bench@example.org", "long enough password")
         tenant = tenant_services.create_tenant("bench", "Bündnis Bench", owner, actor)
         with tenant_context(tenant.id):
-            agency = services.create_agency({"name": "Jobcenter Bench & Co", "kind": "jobcenter"}, actor)
+            agency = network.create_agency({"name": "Jobcenter Bench & Co", "kind": "jobcenter"}, actor)
             contracts = []
             for i in range(n_contracts):
                 contracts.append(

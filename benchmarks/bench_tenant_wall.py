@@ -19,12 +19,12 @@ def main():
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from contracts.models import Agency
-    from contracts.services import create_agency
     from core.app import create_app
     from core.audit import Actor
     from core.extensions import db
     from core.tenancy.context import tenant_context, unscoped
+    from network.models import Agency
+    from network.services import create_agency
     from tenants import services
 
     app = create_app()

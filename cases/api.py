@@ -1,9 +1,8 @@
-"""API of cases/: /api/v1/service-areas, /clients (and consents), /cases (needs, goals, services, …)."""
+"""API of cases/: /api/v1/clients (and consents), /cases (needs, goals, services, …)."""
 
-from sqlalchemy import select
 
 from cases import services
-from cases.models import Case, Client, ServiceArea, ServiceEntry
+from cases.models import Case, Client, ServiceEntry
 from cases.schemas import (
     CaseListArgs,
     CasePatchSchema,
@@ -24,15 +23,13 @@ from cases.schemas import (
     ReferralList,
     ReferralSchema,
     ReferralTransition,
-    ServiceAreaSchema,
     ServiceEntryPatchSchema,
     ServiceEntrySchema,
 )
-from core.api import ListArgs, api_blueprint, list_schema, page_of, require
-from core.extensions import db
+from core.api import ListArgs, api_blueprint, list_schema, page_of
+from tenants.access import requires
 from tenants.web import current_actor
 
-areas_api = api_blueprint("api_service_areas", __name__, "/service-areas", description="Catalogue of service areas")
 clients_api = api_blueprint("api_clients", __name__, "/clients", description="Clients (single parents) and consents")
 cases_api = api_blueprint(
     "api_cases",
@@ -42,31 +39,9 @@ cases_api = api_blueprint(
     "their own cases; another's case is 404.",
 )
 
-ServiceAreaList = list_schema(ServiceAreaSchema, "ServiceAreaList")
 ClientList = list_schema(ClientSchema, "ClientList")
 CaseList = list_schema(CaseSchema, "CaseList")
 ServiceEntryList = list_schema(ServiceEntrySchema, "ServiceEntryList")
-
-
-# --- service areas ---
-
-
-@areas_api.route("", methods=["GET"])
-@require("service_areas.read")
-@areas_api.arguments(ListArgs, location="query")
-@areas_api.response(200, ServiceAreaList)
-def list_service_areas(args):
-    return page_of(select(ServiceArea), ServiceArea, args)
-
-
-@areas_api.route("", methods=["POST"])
-@require("service_areas.write")
-@areas_api.arguments(ServiceAreaSchema)
-@areas_api.response(201, ServiceAreaSchema)
-def create_service_area(data):
-    area = services.create_service_area(data, current_actor())
-    db.session.commit()
-    return area
 
 
 # --- clients ---
@@ -78,7 +53,7 @@ def _client_out(client: Client) -> Client:
 
 
 @clients_api.route("", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @clients_api.arguments(ClientListArgs, location="query")
 @clients_api.response(200, ClientList)
 def list_clients(args):
@@ -89,71 +64,66 @@ def list_clients(args):
 
 
 @clients_api.route("", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @clients_api.arguments(ClientSchema)
 @clients_api.response(201, ClientSchema)
 def create_client(data):
     client = services.create_client(data, current_actor())
-    db.session.commit()
     return client
 
 
 @clients_api.route("/<int:client_id>", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @clients_api.response(200, ClientSchema)
 def get_client(client_id):
     return _client_out(services.get_client(client_id, current_actor()))
 
 
 @clients_api.route("/<int:client_id>", methods=["PATCH"])
-@require("cases.write")
+@requires("cases.write")
 @clients_api.arguments(ClientPatchSchema)
 @clients_api.response(200, ClientSchema)
 def patch_client(data, client_id):
     client = services.update_client(services.get_client(client_id, current_actor()), data, current_actor())
-    db.session.commit()
     return _client_out(client)
 
 
 @clients_api.route("/<int:client_id>/consents", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @clients_api.response(200, ConsentList)
 def list_consents(client_id):
     return {"items": services.consents_of(services.get_client(client_id, current_actor()))}
 
 
 @clients_api.route("/<int:client_id>/consents", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @clients_api.arguments(ConsentSchema)
 @clients_api.response(201, ConsentSchema)
 def create_consent(data, client_id):
     """Record a consent: given when `given_on` is set, else requested. A given consent is never edited."""
     consent = services.create_consent(services.get_client(client_id, current_actor()), data, current_actor())
-    db.session.commit()
     return consent
 
 
 @clients_api.route("/<int:client_id>/consents/<int:consent_id>/give", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @clients_api.arguments(OnSchema)
 @clients_api.response(200, ConsentSchema)
 def give_consent(data, client_id, consent_id):
     """requested → given."""
     consent = services.get_consent(services.get_client(client_id, current_actor()), consent_id)
     services.give_consent(consent, data.get("on"), current_actor())
-    db.session.commit()
     return consent
 
 
 @clients_api.route("/<int:client_id>/consents/<int:consent_id>/withdraw", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @clients_api.arguments(OnSchema)
 @clients_api.response(200, ConsentSchema)
 def withdraw_consent(data, client_id, consent_id):
     """requested/given → withdrawn; withdrawing an expired or withdrawn consent → 409."""
     consent = services.get_consent(services.get_client(client_id, current_actor()), consent_id)
     services.withdraw_consent(consent, data.get("on"), current_actor())
-    db.session.commit()
     return consent
 
 
@@ -175,7 +145,7 @@ def _read(case_id: int, part: str) -> Case:
 
 
 @cases_api.route("", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @cases_api.arguments(CaseListArgs, location="query")
 @cases_api.response(200, CaseList)
 def list_cases(args):
@@ -193,127 +163,115 @@ def list_cases(args):
 
 
 @cases_api.route("", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(CaseSchema)
 @cases_api.response(201, CaseSchema)
 def create_case(data):
     case = services.create_case(data, current_actor())
-    db.session.commit()
     return case
 
 
 @cases_api.route("/<int:case_id>", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @cases_api.response(200, CaseSchema)
 def get_case(case_id):
     """The case; every read is written to the audit log."""
     case = services.read_case_file(case_id, current_actor())
-    db.session.commit()
     return _case_out(case)
 
 
 @cases_api.route("/<int:case_id>", methods=["PATCH"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(CasePatchSchema)
 @cases_api.response(200, CaseSchema)
 def patch_case(data, case_id):
     case = services.update_case(_case(case_id), data, current_actor())
-    db.session.commit()
     return _case_out(case)
 
 
 @cases_api.route("/<int:case_id>/needs", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @cases_api.response(200, NeedList)
 def list_needs(case_id):
     items = services.needs_of(_read(case_id, "needs"))
-    db.session.commit()
     return {"items": items}
 
 
 @cases_api.route("/<int:case_id>/needs", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(NeedSchema)
 @cases_api.response(201, NeedSchema)
 def create_need(data, case_id):
     need = services.add_need(_case(case_id), data, current_actor())
-    db.session.commit()
     return need
 
 
 @cases_api.route("/<int:case_id>/goals", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @cases_api.response(200, GoalList)
 def list_goals(case_id):
     items = services.goals_of(_read(case_id, "goals"))
-    db.session.commit()
     return {"items": items}
 
 
 @cases_api.route("/<int:case_id>/goals", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(GoalSchema)
 @cases_api.response(201, GoalSchema)
 def create_goal(data, case_id):
     goal = services.add_goal(_case(case_id), data, current_actor())
-    db.session.commit()
     return goal
 
 
 @cases_api.route("/<int:case_id>/goals/<int:goal_id>", methods=["PATCH"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(GoalPatchSchema)
 @cases_api.response(200, GoalSchema)
 def patch_goal(data, case_id, goal_id):
     case = _case(case_id)
     goal = services.update_goal(case, services.get_goal(case, goal_id), data, current_actor())
-    db.session.commit()
     return goal
 
 
 @cases_api.route("/<int:case_id>/plan-versions", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @cases_api.response(200, PlanVersionList)
 def list_plan_versions(case_id):
     """The approved versions of the support plan, newest first."""
     items = services.plan_versions(_read(case_id, "plan_versions"))
-    db.session.commit()
     return {"items": items}
 
 
 @cases_api.route("/<int:case_id>/plan-versions", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(PlanVersionSchema)
 @cases_api.response(201, PlanVersionSchema)
 def approve_plan(data, case_id):
     """Approve the support plan: freezes the current goals as the next version (no goals → 409)."""
     version = services.approve_plan(_case(case_id), current_actor(), data.get("approved_on"))
-    db.session.commit()
     return version
 
 
 @cases_api.route("/<int:case_id>/referrals", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @cases_api.response(200, ReferralList)
 def list_referrals(case_id):
     items = services.referrals_of(_read(case_id, "referrals"))
-    db.session.commit()
     return {"items": items}
 
 
 @cases_api.route("/<int:case_id>/referrals", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(ReferralSchema)
 @cases_api.response(201, ReferralSchema)
 def create_referral(data, case_id):
     """Refer to a partner organisation; needs the client's given consent for that partner (else 409)."""
     referral = services.refer(_case(case_id), data, current_actor())
-    db.session.commit()
     return referral
 
 
 @cases_api.route("/<int:case_id>/referrals/<int:referral_id>/transitions", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(ReferralTransition)
 @cases_api.response(200, ReferralSchema)
 def move_referral(data, case_id, referral_id):
@@ -322,17 +280,15 @@ def move_referral(data, case_id, referral_id):
     referral = services.move_referral(
         case, services.get_referral(case, referral_id), data["to"], current_actor(), data.get("on")
     )
-    db.session.commit()
     return referral
 
 
 @cases_api.route("/<int:case_id>/services", methods=["GET"])
-@require("cases.read")
+@requires("cases.read")
 @cases_api.arguments(ListArgs, location="query")
 @cases_api.response(200, ServiceEntryList)
 def list_services(args, case_id):
     page = page_of(services.entries_of(_read(case_id, "services")), ServiceEntry, args)
-    db.session.commit()
     return page
 
 
@@ -342,18 +298,17 @@ def _entry_out(entry: ServiceEntry, warning: bool) -> ServiceEntry:
 
 
 @cases_api.route("/<int:case_id>/services", methods=["POST"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(ServiceEntrySchema)
 @cases_api.response(201, ServiceEntrySchema)
 def create_service(data, case_id):
     """Log a service; `funding_warning` is true when no funding approval covers it (the entry is kept)."""
     entry, warning = services.add_service_entry(_case(case_id), data, current_actor())
-    db.session.commit()
     return _entry_out(entry, warning)
 
 
 @cases_api.route("/<int:case_id>/services/<int:entry_id>", methods=["PATCH"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.arguments(ServiceEntryPatchSchema)
 @cases_api.response(200, ServiceEntrySchema)
 def patch_service(data, case_id, entry_id):
@@ -362,18 +317,16 @@ def patch_service(data, case_id, entry_id):
     entry, warning = services.update_service_entry(
         case, services.get_service_entry(case, entry_id), data, current_actor()
     )
-    db.session.commit()
     return _entry_out(entry, warning)
 
 
 @cases_api.route("/<int:case_id>/services/<int:entry_id>", methods=["DELETE"])
-@require("cases.write")
+@requires("cases.write")
 @cases_api.response(204)
 def delete_service(case_id, entry_id):
     """Only while unbilled; a billed entry → 409."""
     case = _case(case_id)
     services.delete_service_entry(case, services.get_service_entry(case, entry_id), current_actor())
-    db.session.commit()
 
 
-blueprints = (areas_api, clients_api, cases_api)
+blueprints = (clients_api, cases_api)

@@ -8,18 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from cases import services
-from contracts.models import Agency, Partner
-from core import clock
+from core import clock, signals
 from core.extensions import db
-from tenants.demo import DEMO_SEEDERS
+from network import services as network
 from tenants.models import User
-
-DEMO_PARTNERS = [
-    # the same organisations contracts/demo.py seeds first (created here only if they are missing)
-    ("Kita Sonne & Mond gGmbH", "childcare", "info@kita-sonne-mond.example"),
-    ("Bildungswerk Musterstadt e.V.", "training", "kurse@bildungswerk.example"),
-    ("Beratungsstelle Lichtblick", "counselling", "beratung@lichtblick.example"),
-]
 
 # client, children, phase reached, days since opening, needs, goals, services (days ago, minutes, area, note)
 DEMO_CASES = [
@@ -152,31 +144,13 @@ DEMO_CASES = [
     },
 ]
 
-# which funding agency is usually responsible for which service area in Musterstadt
-AREA_AGENCIES = {
-    "case_management": "jobcenter",
-    "job_placement": "jobcenter",
-    "qualification": "arbeitsagentur",
-    "childcare": "jugendamt",
-    "psychosocial": "jugendamt",
-    "debt_counselling": "sozialamt",
-    "housing": "sozialamt",
-}
 PHASES = ("assessment", "planning", "active", "evaluation")
 
 
-def seed_cases(tenant, users, actor):
+def seed_cases(tenant, users, actor, **_kwargs):
     today = clock.today()
-    for name, kind, email in DEMO_PARTNERS:
-        if db.session.scalar(select(Partner.id).where(Partner.name == name)) is None:
-            db.session.add(Partner(name=name, kind=kind, email=email))
-    db.session.flush()
-    partners = {p.name: p for p in db.session.scalars(select(Partner))}
-    agencies = {a.kind: a for a in db.session.scalars(select(Agency))}
-    for area in services.list_service_areas():
-        if kind := AREA_AGENCIES.get(area.code):
-            services.set_area_agency(area, agencies.get(kind), actor)
-    jobcenter = agencies.get("jobcenter")
+    partners = network.list_partners_by_name()
+    jobcenter = next((a for a in network.list_agencies() if a.kind == "jobcenter"), None)
     managers = {
         "fatma": users["case_manager"].id,
         "felix": db.session.scalar(select(User.id).where(User.email == "fallmanager@demo.buendnisnetz.de")),
@@ -272,35 +246,9 @@ def seed_cases(tenant, users, actor):
     db.session.flush()
     return [
         f"  {len(DEMO_CASES)} clients with children, consents for the Jobcenter, cases in every phase "
-        f"(one closed with employment taken up), {len(DEMO_PARTNERS)} partner organisations"
+        "(one closed with employment taken up)"
     ]
 
 
-DEMO_SEEDERS.append(seed_cases)
-
-
-def seed_enrolments(tenant, users, actor):
-    """Funding approvals: every demo case under the active Jobcenter agreement, with approved childcare hours."""
-    from cases.models import Case
-    from contracts import services as contract_services
-    from contracts.models import Contract
-
-    contract = db.session.scalar(select(Contract).where(Contract.status == "active").order_by(Contract.id))
-    if contract is None:
-        return []
-    count = 0
-    for case in db.session.scalars(select(Case).order_by(Case.id)):
-        from_on = max(case.opened_on, contract.valid_from)
-        to_on = min(case.closed_on or contract.valid_to, contract.valid_to)
-        if from_on > to_on:
-            continue
-        contract_services.enrol_case(
-            case.id,
-            {"contract_id": contract.id, "from_on": from_on, "to_on": to_on, "approved_hours": {"childcare": 40}},
-            actor,
-        )
-        count += 1
-    return [f"  {count} funding approvals under “{contract.title}”"]
-
-
-DEMO_SEEDERS.append(seed_enrolments)
+def connect_signals() -> None:
+    signals.demo_seeding.connect(seed_cases, weak=False)

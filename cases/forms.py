@@ -243,17 +243,6 @@ class ServiceEntryForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
-class ServiceAreaForm(FlaskForm):
-    code = StringField(
-        _l("Code"),
-        validators=[DataRequired(), Length(max=40)],
-        description=_l("A short stable key, e.g. language_course (used by the API and rate lines)."),
-    )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    agency_id = SelectField(_l("Funding agency usually responsible"), coerce=str, default="")
-    active = BooleanField(_l("Active (offered for new needs and services)"), default=True)
-
-
 class RetentionForm(FlaskForm):
     retention_years = IntegerField(
         _l("Keep client data after closing (years)"),

@@ -1,7 +1,7 @@
 """Models of cases/: clients and children, consents, cases with needs, goals, referrals and the service log.
 
-The service-area catalogue is part of the foundation because contracts' rate lines use it too. Every reference
-between tenant rows is a composite foreign key (`tenant_fk`), so the database refuses links across tenants.
+Every reference between tenant rows is a composite foreign key (`tenant_fk`), so the database refuses links
+across tenants. The service-area catalogue and the agencies live in network/.
 """
 
 from datetime import date, datetime
@@ -11,33 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import TenantScoped, Timestamped, UTCDateTime, tenant_fk, utcnow
-
-# (code, German name) — the default catalogue every tenant starts with; tenants edit it.
-DEFAULT_SERVICE_AREAS = [
-    ("case_management", "Fallmanagement"),
-    ("childcare", "Kinderbetreuung"),
-    ("qualification", "Qualifizierung"),
-    ("job_placement", "Arbeitsvermittlung"),
-    ("psychosocial", "Psychosoziale Beratung"),
-    ("debt_counselling", "Schuldnerberatung"),
-    ("housing", "Wohnen"),
-    ("health", "Gesundheit"),
-]
-
-
-class ServiceArea(TenantScoped, Timestamped, db.Model):
-    """A Leistungsbereich of the tenant's catalogue, referenced by needs, service entries and rate lines."""
-
-    __tablename__ = "service_areas"
-    __tenant_args__ = (UniqueConstraint("tenant_id", "code"), tenant_fk("agency_id", "agencies"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), nullable=False)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-    # the agency usually responsible for this area (tenant-level mapping used by needs assessment)
-    agency_id: Mapped[int | None] = mapped_column(Integer)
-
+from network.models import ServiceArea
 
 # ESF+ entry data (common output indicators): labour-market status and ISCED education level at entry.
 EMPLOYMENT_STATUSES = ("unemployed", "long_term_unemployed", "inactive", "employed", "in_education")

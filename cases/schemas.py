@@ -24,22 +24,6 @@ def _note(obj):
     return None if getattr(obj, "hide_note", False) else obj.confidential_note
 
 
-class ServiceAreaSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    code = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=40),
-        metadata={"description": "Stable key used as `service_area` elsewhere"},
-    )
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    active = fields.Boolean(load_default=True)
-    agency_id = fields.Integer(
-        allow_none=True,
-        load_default=None,
-        metadata={"description": "Agency usually responsible for this area"},
-    )
-
-
 class ChildSchema(Schema):
     birth_year = fields.Integer(required=True)
 

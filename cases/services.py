@@ -5,7 +5,7 @@ refuse illegal state changes (409), write an audit event for every change and a 
 that happens to a case. Callers commit.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,6 @@ from sqlalchemy import and_, exists, func, or_, select
 from cases.models import (
     CASE_PHASES,
     DATA_ITEMS,
-    DEFAULT_SERVICE_AREAS,
     EMPLOYMENT_STATUSES,
     ESF_EXIT_STATUSES,
     GOAL_RESPONSIBLE,
@@ -31,216 +30,26 @@ from cases.models import (
     Goal,
     Need,
     Referral,
-    ServiceArea,
     ServiceEntry,
     SupportPlanVersion,
 )
-from contracts.models import Agency, Partner
-from core import audit
+from core import audit, signals
+from core import validation as v
 from core.audit import Actor
 from core.clock import today
 from core.extensions import db
 from core.models import utcnow
 from core.problems import Conflict, NotFound, ValidationFailed
+from network import services as network
+from network.models import Agency, Partner, ServiceArea
 from tenants.roles import can
-from tenants.services import TENANT_CREATED_HOOKS
 
-EARLIEST_DATE = date(2000, 1, 1)
 MAX_MINUTES = 24 * 60
 
-# Contracts register "is this case funded on this day in this area?" checks: callables
-# (case, on_date, service_area) returning True (covered), False or None (not known).
-# A service entry that no check confirms gets a warning, and is kept.
-FUNDING_CHECKS: list[Callable[[Case, date, ServiceArea], bool | None]] = []
-
-
-# --- small validation helpers ---
-
-
-class _Errors(dict):
-    def add(self, field: str, message: str) -> None:
-        self.setdefault(field, []).append(message)
-
-    def raise_if_any(self, detail: str) -> None:
-        if self:
-            raise ValidationFailed(detail, dict(self))
-
-
-def _text(value, limit: int | None = None) -> str:
-    value = "" if value is None else str(value).strip()
-    return value[:limit] if limit else value
-
-
-MAX_YEARS_AHEAD = 10
-
-
-def _date(errors: _Errors, data: dict, field: str, *, required: bool = False, not_future: bool = False):
-    value = data.get(field)
-    if value in (None, ""):
-        if required:
-            errors.add(field, _l("Required."))
-        return None
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        try:
-            value = date.fromisoformat(str(value))
-        except ValueError:
-            errors.add(field, _l("Not a valid date (YYYY-MM-DD)."))
-            return None
-    if value < EARLIEST_DATE:
-        errors.add(field, _l("Must not be before 2000-01-01."))
-    elif not_future and value > today():
-        errors.add(field, _l("Must not be in the future."))
-    elif value > date(today().year + MAX_YEARS_AHEAD, 12, 31):
-        # review, due and expiry dates lie ahead, but not decades: 3026 is a typo for 2026
-        errors.add(field, _l("Must not be more than %(years)d years ahead.", years=MAX_YEARS_AHEAD))
-    return value
-
-
-def _year(errors: _Errors, value, field: str, required: bool = False):
-    if value in (None, ""):
-        if required:
-            errors.add(field, _l("Required."))
-        return None
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        errors.add(field, _l("Not a valid year."))
-        return None
-    if not 1900 <= year <= today().year:
-        errors.add(field, _l("Not a plausible year."))
-    return year
-
-
-def _choice(errors: _Errors, value, field: str, choices: Iterable[str], required: bool = False):
-    if value in (None, ""):
-        if required:
-            errors.add(field, _l("Required."))
-        return None
-    if value not in choices:
-        errors.add(field, _l("One of: %(choices)s.", choices=", ".join(choices)))
-    return value
-
-
-def _row(errors: _Errors, model, value, field: str):
-    """A referenced tenant row by id (through the ORM wall: another tenant's id is simply unknown)."""
-    if value in (None, ""):
-        return None
-    try:
-        row_id = int(value)
-    except (TypeError, ValueError):
-        errors.add(field, _l("Not a valid id."))
-        return None
-    row = db.session.scalar(select(model).where(model.id == row_id))
-    if row is None:
-        errors.add(field, _l("Not found in this alliance."))
-    return row
 
 
 def _event(case: Case, kind: str, detail: str, actor: Actor) -> None:
     db.session.add(CaseEvent(case_id=case.id, kind=kind, detail=detail[:300], user_id=actor.user_id))
-
-
-# --- service areas ---
-
-
-def seed_service_areas(tenant, actor: Actor) -> None:
-    """Every new tenant starts with the default catalogue (called inside its tenant context)."""
-    existing = set(db.session.scalars(select(ServiceArea.code)))
-    for code, name in DEFAULT_SERVICE_AREAS:
-        if code not in existing:
-            db.session.add(ServiceArea(code=code, name=name))
-    db.session.flush()
-    audit.record(
-        actor,
-        "service_area.seed",
-        object_type="service_areas",
-        diff={"count": [None, len(DEFAULT_SERVICE_AREAS)]},
-    )
-
-
-TENANT_CREATED_HOOKS.append(seed_service_areas)
-
-
-def list_service_areas(active_only: bool = False) -> list[ServiceArea]:
-    query = select(ServiceArea).order_by(ServiceArea.name)
-    if active_only:
-        query = query.where(ServiceArea.active.is_(True))
-    return list(db.session.scalars(query))
-
-
-def service_area_by_code(code: str | None) -> ServiceArea | None:
-    if not code:
-        return None
-    return db.session.scalar(select(ServiceArea).where(ServiceArea.code == code))
-
-
-def _active_area(errors: _Errors, code, field: str = "service_area") -> ServiceArea | None:
-    if code in (None, ""):
-        errors.add(field, _l("Required."))
-        return None
-    area = service_area_by_code(str(code))
-    if area is None or not area.active:
-        errors.add(field, _l("Unknown or inactive service area."))
-        return None
-    return area
-
-
-def create_service_area(data: dict, actor: Actor) -> ServiceArea:
-    errors = _Errors()
-    code, name = _text(data.get("code"), 40).lower(), _text(data.get("name"), 120)
-    if not code:
-        errors.add("code", _l("Required."))
-    elif not all(c.isalnum() or c == "_" for c in code):
-        errors.add("code", _l("Letters, digits and underscores only."))
-    if not name:
-        errors.add("name", _l("Required."))
-    agency = _row(errors, Agency, data.get("agency_id"), "agency_id")
-    errors.raise_if_any(_l("The service area has invalid fields."))
-    if service_area_by_code(code) is not None:
-        raise Conflict(_l("A service area with this code exists already."), {"code": [_l("Already exists.")]})
-    area = ServiceArea(
-        code=code, name=name, agency_id=agency.id if agency else None, active=bool(data.get("active", True))
-    )
-    db.session.add(area)
-    db.session.flush()
-    audit.record(actor, "service_area.create", area, diff={"code": [None, code], "name": [None, name]})
-    return area
-
-
-def get_service_area(area_id: int) -> ServiceArea:
-    area = db.session.scalar(select(ServiceArea).where(ServiceArea.id == area_id))
-    if area is None:
-        raise NotFound(_l("No service area with id %(id)s.", id=area_id))
-    return area
-
-
-def update_service_area(area: ServiceArea, data: dict, actor: Actor) -> ServiceArea:
-    """Rename, (de)activate or map an area to its usual funding agency; the code is the stable key."""
-    errors = _Errors()
-    clean: dict = {}
-    if "name" in data:
-        clean["name"] = _text(data["name"], 120)
-        if not clean["name"]:
-            errors.add("name", _l("Required."))
-    if "active" in data:
-        clean["active"] = bool(data["active"])
-    if "agency_id" in data:
-        agency = _row(errors, Agency, data["agency_id"], "agency_id")
-        clean["agency_id"] = agency.id if agency else None
-    errors.raise_if_any(_l("The service area has invalid fields."))
-    if diff := audit.changes(area, clean):
-        audit.record(actor, "service_area.update", area, diff=diff)
-    return area
-
-
-def set_area_agency(area: ServiceArea, agency: Agency | None, actor: Actor) -> None:
-    """Tenant-level mapping: the funding agency usually responsible for this area (default for needs)."""
-    new = agency.id if agency else None
-    if area.agency_id != new:
-        audit.record(actor, "service_area.update", area, diff={"agency_id": [area.agency_id, new]})
-        area.agency_id = new
 
 
 # --- clients ---
@@ -255,34 +64,34 @@ CLIENT_TEXT_FIELDS = {
 
 
 def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
-    errors = _Errors()
+    errors = v.Errors()
     clean: dict = {}
     for name, limit in CLIENT_TEXT_FIELDS.items():
         if name in data or not partial:
-            clean[name] = _text(data.get(name), limit)
+            clean[name] = v.text(data.get(name), limit)
     for name in ("first_name", "last_name"):
         if name in clean and not clean[name]:
             errors.add(name, _l("Required."))
     if clean.get("email") and "@" not in clean["email"]:
         errors.add("email", _l("Not a valid e-mail address."))
     if "birth_year" in data or not partial:
-        clean["birth_year"] = _year(errors, data.get("birth_year"), "birth_year")
+        clean["birth_year"] = v.year(errors, data.get("birth_year"), "birth_year")
     if "receives_sgb2" in data or not partial:
         clean["receives_sgb2"] = bool(data.get("receives_sgb2"))
     if "employment_status" in data or not partial:
-        clean["employment_status"] = _choice(
+        clean["employment_status"] = v.choice(
             errors, data.get("employment_status") or None, "employment_status", EMPLOYMENT_STATUSES
         )
     if "education_level" in data or not partial:
         level = data.get("education_level")
-        clean["education_level"] = _choice(
+        clean["education_level"] = v.choice(
             errors, None if level in (None, "") else str(level), "education_level", ISCED_LEVELS
         )
     children = None
     if "children" in data or not partial:
         children = []
         for i, child in enumerate(data.get("children") or []):
-            year = _year(errors, (child or {}).get("birth_year"), f"children.{i}.birth_year", required=True)
+            year = v.year(errors, (child or {}).get("birth_year"), f"children.{i}.birth_year", required=True)
             children.append(year)
     errors.raise_if_any(_l("The client has invalid fields."))
     return clean, children
@@ -393,14 +202,14 @@ def may_see_client_note(client: Client, actor: Actor) -> bool:
 def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
     """Record a requested consent, or a given one when `given_on` is set; a re-issue names its predecessor."""
     _refuse_if_anonymised(client)
-    errors = _Errors()
-    agency = _row(errors, Agency, data.get("agency_id"), "agency_id")
-    partner = _row(errors, Partner, data.get("partner_id"), "partner_id")
+    errors = v.Errors()
+    agency = v.row(errors, Agency, data.get("agency_id"), "agency_id")
+    partner = v.row(errors, Partner, data.get("partner_id"), "partner_id")
     if not data.get("agency_id") and not data.get("partner_id"):
         errors.add("agency_id", _l("Name the receiving agency (or partner)."))
     elif data.get("agency_id") and data.get("partner_id"):
         errors.add("partner_id", _l("One recipient per consent: an agency or a partner."))
-    purposes = _text(data.get("purposes"), 2000)
+    purposes = v.text(data.get("purposes"), 2000)
     if not purposes:
         errors.add("purposes", _l("Required."))
     items = data.get("data_items") or []
@@ -417,12 +226,12 @@ def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
                 allowed=", ".join(DATA_ITEMS),
             ),
         )
-    given_on = _date(errors, data, "given_on", not_future=True)
-    expires_on = _date(errors, data, "expires_on")
-    requested_on = _date(errors, data, "requested_on", not_future=True) or given_on or today()
+    given_on = v.date_field(errors, data, "given_on", not_future=True)
+    expires_on = v.date_field(errors, data, "expires_on")
+    requested_on = v.date_field(errors, data, "requested_on", not_future=True) or given_on or today()
     if given_on and expires_on and expires_on < given_on:
         errors.add("expires_on", _l("Must not be before the day it was given."))
-    replaces = _row(errors, Consent, data.get("replaces_id"), "replaces_id")
+    replaces = v.row(errors, Consent, data.get("replaces_id"), "replaces_id")
     if replaces is not None and replaces.client_id != client.id:
         errors.add("replaces_id", _l("No consent of this client with this id."))
     errors.raise_if_any(_l("The consent has invalid fields."))
@@ -451,8 +260,8 @@ def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
 
 def give_consent(consent: Consent, on: date | None, actor: Actor) -> Consent:
     """requested → given."""
-    errors = _Errors()
-    on = _date(errors, {"on": on}, "on", not_future=True) or today()
+    errors = v.Errors()
+    on = v.date_field(errors, {"on": on}, "on", not_future=True) or today()
     errors.raise_if_any(_l("Invalid date."))
     if consent.status != "requested":
         raise Conflict(_l("Only a requested consent can be given."))
@@ -465,8 +274,8 @@ def give_consent(consent: Consent, on: date | None, actor: Actor) -> Consent:
 
 def withdraw_consent(consent: Consent, on: date | None, actor: Actor) -> Consent:
     """requested/given → withdrawn (from `on`). Expired and withdrawn consents stay as they are."""
-    errors = _Errors()
-    on = _date(errors, {"on": on}, "on", not_future=True) or today()
+    errors = v.Errors()
+    on = v.date_field(errors, {"on": on}, "on", not_future=True) or today()
     errors.raise_if_any(_l("Invalid date."))
     state = consent.status_on(on)
     if state not in ("requested", "given"):
@@ -523,7 +332,7 @@ def may_share(client: Client, data_item: str, recipient: Agency | Partner, on_da
 OPEN_PHASES = CASE_PHASES[:-1]
 
 
-def _case_manager(errors: _Errors, value, field: str = "case_manager_id") -> int | None:
+def _case_manager(errors: v.Errors, value, field: str = "case_manager_id") -> int | None:
     """A user id of a member of this tenant whose role may work on cases."""
     from tenants.models import Membership
 
@@ -617,8 +426,8 @@ def search_cases(
 
 
 def create_case(data: dict, actor: Actor) -> Case:
-    errors = _Errors()
-    client = _row(errors, Client, data.get("client_id"), "client_id")
+    errors = v.Errors()
+    client = v.row(errors, Client, data.get("client_id"), "client_id")
     if data.get("client_id") in (None, ""):
         errors.add("client_id", _l("Required."))
     elif client is not None and db.session.scalar(visible_clients(actor).where(Client.id == client.id)) is None:
@@ -628,10 +437,10 @@ def create_case(data: dict, actor: Actor) -> Case:
     if manager in (None, "") and can(actor.role, "cases.write") and not can(actor.role, "cases.all"):
         manager = actor.user_id  # a case manager opens cases for herself
     manager_id = _case_manager(errors, manager)
-    opened_on = _date(errors, data, "opened_on", not_future=True) or today()
-    next_review_on = _date(errors, data, "next_review_on")
+    opened_on = v.date_field(errors, data, "opened_on", not_future=True) or today()
+    next_review_on = v.date_field(errors, data, "next_review_on")
     status = data.get("status") or "intake"
-    _choice(errors, status, "status", CASE_PHASES)
+    v.choice(errors, status, "status", CASE_PHASES)
     errors.raise_if_any(_l("The case has invalid fields."))
     if client.anonymised_at is not None:
         raise Conflict(_l("This client has been anonymised."))
@@ -647,7 +456,7 @@ def create_case(data: dict, actor: Actor) -> Case:
         status="intake",
         opened_on=opened_on,
         next_review_on=next_review_on,
-        confidential_note=_text(data.get("confidential_note"), 5000),
+        confidential_note=v.text(data.get("confidential_note"), 5000),
     )
     db.session.add(case)
     db.session.flush()
@@ -684,24 +493,25 @@ def check_transition(case: Case, to: str, outcome: str | None) -> None:
 
 
 def update_case(case: Case, data: dict, actor: Actor) -> Case:
-    errors = _Errors()
+    errors = v.Errors()
     clean: dict = {}
     if "case_manager_id" in data:
         clean["case_manager_id"] = _case_manager(errors, data["case_manager_id"])
     for field in ("next_review_on", "opened_on"):
         if field in data:
-            clean[field] = _date(errors, data, field, required=field == "opened_on", not_future=field == "opened_on")
+            opened = field == "opened_on"
+            clean[field] = v.date_field(errors, data, field, required=opened, not_future=opened)
     if "confidential_note" in data:
         if not may_see_case_note(case, actor):
             errors.add("confidential_note", _l("Only the assigned case manager and admins may write this note."))
-        clean["confidential_note"] = _text(data["confidential_note"], 5000)
+        clean["confidential_note"] = v.text(data["confidential_note"], 5000)
     to = data.get("status") or case.status
-    _choice(errors, to, "status", CASE_PHASES)
+    v.choice(errors, to, "status", CASE_PHASES)
     outcome = data.get("outcome") if "outcome" in data else None
-    _choice(errors, outcome, "outcome", OUTCOMES)
+    v.choice(errors, outcome, "outcome", OUTCOMES)
     esf = data.get("esf_exit_status") if "esf_exit_status" in data else None
-    _choice(errors, esf, "esf_exit_status", ESF_EXIT_STATUSES)
-    closed_on = _date(errors, data, "closed_on", not_future=True)
+    v.choice(errors, esf, "esf_exit_status", ESF_EXIT_STATUSES)
+    closed_on = v.date_field(errors, data, "closed_on", not_future=True)
     errors.raise_if_any(_l("The case has invalid fields."))
     closing = to == "closed"
     if not closing and (outcome or closed_on or esf):
@@ -748,18 +558,18 @@ def _refuse_if_closed(case: Case) -> None:
 
 def add_need(case: Case, data: dict, actor: Actor) -> Need:
     _refuse_if_closed(case)
-    errors = _Errors()
-    area = _active_area(errors, data.get("service_area"))
+    errors = v.Errors()
+    area = network.active_area(errors, data.get("service_area"))
     priority = data.get("priority") or "medium"
-    _choice(errors, priority, "priority", NEED_PRIORITIES)
-    agency = _row(errors, Agency, data.get("agency_id"), "agency_id")
+    v.choice(errors, priority, "priority", NEED_PRIORITIES)
+    agency = v.row(errors, Agency, data.get("agency_id"), "agency_id")
     errors.raise_if_any(_l("The need has invalid fields."))
     need = Need(
         case_id=case.id,
         service_area_id=area.id,
         priority=priority,
-        baseline=_text(data.get("baseline"), 5000),
-        note=_text(data.get("note"), 5000),
+        baseline=v.text(data.get("baseline"), 5000),
+        note=v.text(data.get("note"), 5000),
         agency_id=agency.id if agency else area.agency_id,
     )
     db.session.add(need)
@@ -786,26 +596,26 @@ GOAL_INITIAL = ("planned", "in_progress")
 
 
 def _clean_goal(case: Case, data: dict, partial: bool) -> dict:
-    errors = _Errors()
+    errors = v.Errors()
     clean: dict = {}
     if "title" in data or not partial:
-        clean["title"] = _text(data.get("title"), 200)
+        clean["title"] = v.text(data.get("title"), 200)
         if not clean["title"]:
             errors.add("title", _l("Required."))
     if "measure" in data or not partial:
-        clean["measure"] = _text(data.get("measure"), 5000)
+        clean["measure"] = v.text(data.get("measure"), 5000)
     if "responsible" in data or not partial:
         clean["responsible"] = data.get("responsible") or "client"
-        _choice(errors, clean["responsible"], "responsible", GOAL_RESPONSIBLE)
+        v.choice(errors, clean["responsible"], "responsible", GOAL_RESPONSIBLE)
     if "partner_id" in data:
-        partner = _row(errors, Partner, data.get("partner_id"), "partner_id")
+        partner = v.row(errors, Partner, data.get("partner_id"), "partner_id")
         clean["partner_id"] = partner.id if partner else None
     for field in ("due_on", "review_on"):
         if field in data or not partial:
-            clean[field] = _date(errors, data, field)
+            clean[field] = v.date_field(errors, data, field)
     if "status" in data or not partial:
         status = data.get("status") or "planned"
-        _choice(errors, status, "status", GOAL_STATUSES)
+        v.choice(errors, status, "status", GOAL_STATUSES)
         clean["status"] = status
     errors.raise_if_any(_l("The goal has invalid fields."))
     return clean
@@ -917,11 +727,11 @@ REFERRAL_TRANSITIONS = {
 def refer(case: Case, data: dict, actor: Actor) -> Referral:
     """Refer the case to a partner organisation; needs today's consent for that partner covering needs."""
     _refuse_if_closed(case)
-    errors = _Errors()
-    partner = _row(errors, Partner, data.get("partner_id"), "partner_id")
+    errors = v.Errors()
+    partner = v.row(errors, Partner, data.get("partner_id"), "partner_id")
     if data.get("partner_id") in (None, ""):
         errors.add("partner_id", _l("Required."))
-    on = _date(errors, data, "referred_on", not_future=True) or today()
+    on = v.date_field(errors, data, "referred_on", not_future=True) or today()
     errors.raise_if_any(_l("The referral has invalid fields."))
     client = case.client
     if not may_share(client, "needs", partner, on):
@@ -939,7 +749,7 @@ def refer(case: Case, data: dict, actor: Actor) -> Referral:
         partner_id=partner.id,
         consent_id=consent.id,
         referred_on=on,
-        reason=_text(data.get("reason"), 5000),
+        reason=v.text(data.get("reason"), 5000),
         status="pending",
     )
     db.session.add(referral)
@@ -950,9 +760,9 @@ def refer(case: Case, data: dict, actor: Actor) -> Referral:
 
 
 def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: date | None = None) -> Referral:
-    errors = _Errors()
-    _choice(errors, to, "to", tuple(REFERRAL_TRANSITIONS), required=True)
-    on = _date(errors, {"on": on}, "on", not_future=True) or today()
+    errors = v.Errors()
+    v.choice(errors, to, "to", tuple(REFERRAL_TRANSITIONS), required=True)
+    on = v.date_field(errors, {"on": on}, "on", not_future=True) or today()
     errors.raise_if_any(_l("Invalid referral step."))
     if to not in REFERRAL_TRANSITIONS[referral.status]:
         raise Conflict(_l("This step is not allowed for the referral."))
@@ -978,10 +788,10 @@ def referrals_of(case: Case) -> list[Referral]:
 
 
 def _clean_entry(case: Case, data: dict, partial: bool) -> dict:
-    errors = _Errors()
+    errors = v.Errors()
     clean: dict = {}
     if "on" in data or not partial:
-        clean["on"] = _date(errors, data, "on", required=True, not_future=True)
+        clean["on"] = v.date_field(errors, data, "on", required=True, not_future=True)
         if clean["on"] and case.closed_on and clean["on"] > case.closed_on:
             errors.add("on", _l("The case was closed before this day."))
         if clean["on"] and clean["on"] < case.opened_on:
@@ -1001,19 +811,20 @@ def _clean_entry(case: Case, data: dict, partial: bool) -> dict:
                 if not 1 <= clean["minutes"] <= MAX_MINUTES:
                     errors.add("minutes", _l("Between 1 and 1440 minutes."))
     if "service_area" in data or not partial:
-        area = _active_area(errors, data.get("service_area"))
+        area = network.active_area(errors, data.get("service_area"))
         clean["service_area_id"] = area.id if area else None
     if "direct" in data or not partial:
         clean["direct"] = True if data.get("direct") is None else bool(data.get("direct"))
     if "note" in data or not partial:
-        clean["note"] = _text(data.get("note"), 5000)
+        clean["note"] = v.text(data.get("note"), 5000)
     errors.raise_if_any(_l("The service entry has invalid fields."))
     return clean
 
 
 def funding_covered(case: Case, on: date, area: ServiceArea) -> bool:
-    """True when a registered check (contracts: enrolments) confirms funding for this day and area."""
-    return any(check(case, on, area) is True for check in FUNDING_CHECKS)
+    """True when contracts (funding approvals) confirm funding for this day and area; an entry without it gets
+    a warning, and is kept."""
+    return True in signals.ask(signals.service_funded, case, on=on, area=area)
 
 
 def add_service_entry(case: Case, data: dict, actor: Actor) -> tuple[ServiceEntry, bool]:
@@ -1192,8 +1003,7 @@ def report(date_from: date, date_to: date, agency_id: int | None = None) -> dict
         query = (
             select(ServiceArea.name, func.sum(ServiceEntry.minutes))
             .join(
-                ServiceArea,
-                and_(
+                            and_(
                     ServiceArea.id == ServiceEntry.service_area_id,
                     ServiceArea.tenant_id == ServiceEntry.tenant_id,
                 ),
@@ -1382,7 +1192,7 @@ def case_settings() -> CaseSettings:
 
 def set_retention_years(years, actor: Actor) -> CaseSettings:
     """How many years after closing a client's data is kept before the retention rule anonymises it."""
-    errors = _Errors()
+    errors = v.Errors()
     try:
         value = int(years)
     except (TypeError, ValueError):

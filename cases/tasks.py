@@ -1,6 +1,5 @@
 """Celery tasks of cases/ (thin: they call services). Beat runs the retention rule nightly per tenant."""
 
-from celery.schedules import crontab
 from sqlalchemy import select
 
 from cases import services
@@ -12,9 +11,7 @@ from core.extensions import db
 @celery_app.task(name="cases.apply_retention")
 def apply_retention() -> list[int]:
     """Anonymise the current tenant's clients whose retention period after closing has passed (idempotent)."""
-    anonymised = services.apply_retention(Actor.system("retention"))
-    db.session.commit()
-    return anonymised
+    return services.apply_retention(Actor.system("retention"))
 
 
 @celery_app.task(name="cases.apply_retention_all", platform_wide=True)
@@ -27,8 +24,3 @@ def apply_retention_all() -> int:
         apply_retention.apply_async(headers={"tenant_id": tenant_id})
     return len(tenant_ids)
 
-
-celery_app.conf.beat_schedule = {
-    **(celery_app.conf.beat_schedule or {}),
-    "cases-retention-nightly": {"task": "cases.apply_retention_all", "schedule": crontab(hour=3, minute=15)},
-}

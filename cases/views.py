@@ -17,20 +17,21 @@ from sqlalchemy import func, select
 from cases import forms as F
 from cases import services
 from cases.models import Case, Client, ServiceEntry
-from contracts.models import Agency, Partner
 from core import clock
 from core.extensions import db
-from core.forms import apply_service_errors, commit_or_flash
-from core.navigation import nav_item
+from core.forms import apply_service_errors, flash_outcome, run_form
 from core.problems import ServiceError
-from tenants.web import current_actor, requires, tenant_blueprint
+from network import services as network
+from tenants.access import requires
+from tenants.navigation import nav_item
+from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("cases", __name__)
 nav_item("cases.caseload", "My caseload", "cases.write", 10)
 nav_item("cases.cases", "Cases", "cases.read", 12)
 nav_item("cases.clients", "Clients", "cases.read", 14)
 nav_item("cases.reports", "Reports", "cases.reports", 40)
-nav_item("cases.case_settings", "Service areas", "service_areas.write", 88)
+nav_item("cases.case_settings", "Retention", "service_areas.write", 89)
 
 PAGE_SIZE = 25
 
@@ -75,35 +76,20 @@ def _paginate(query, order_by):
 
 
 def _form_page(form, title, cancel_url, **extra):
-    return render_template("cases/form.html", form=form, title=title, cancel_url=cancel_url, **extra)
-
-
-def _run(form, action):
-    """Call a service for a validated form; on a refusal map its messages onto the form and return None."""
-    try:
-        result = action()
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_service_errors(form, exc)
-        return None
-    db.session.commit()
-    return result if result is not None else True
+    return render_template("form_page.html", form=form, title=title, cancel_url=cancel_url, **extra)
 
 
 def _area_choices():
-    return [(a.code, a.name) for a in services.list_service_areas(active_only=True)]
+    return [(a.code, a.name) for a in network.list_service_areas(active_only=True)]
 
 
 def _partner_choices(blank=None):
-    partners = [(str(p.id), p.name) for p in db.session.scalars(select(Partner).order_by(Partner.name))]
+    partners = [(str(p.id), p.name) for p in network.list_partners()]
     return [("", blank), *partners] if blank is not None else partners
 
 
 def _agency_choices(blank):
-    return [
-        ("", blank),
-        *[(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))],
-    ]
+    return [("", blank), *[(str(a.id), a.name) for a in network.list_agencies()]]
 
 
 def _manager_choices():
@@ -148,7 +134,7 @@ def _client_data(form: F.ClientForm) -> dict:
 def new_client():
     form = F.ClientForm()
     if form.validate_on_submit() and (
-        client := _run(form, lambda: services.create_client(_client_data(form), current_actor()))
+        client := run_form(form, lambda: services.create_client(_client_data(form), current_actor()))
     ):
         flash(_("Client %(pseudonym)s created.", pseudonym=client.pseudonym), "success")
         return redirect(url_for("cases.client", client_id=client.id))
@@ -165,8 +151,8 @@ def client(client_id: int):
         .unique()
         .all()
     )
-    agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
-    partners = {p.id: p.name for p in db.session.scalars(select(Partner))}
+    agencies = {a.id: a.name for a in network.list_agencies()}
+    partners = {p.id: p.name for p in network.list_partners()}
     return render_template(
         "cases/client.html",
         client=row,
@@ -212,7 +198,7 @@ def edit_client(client_id: int):
             if show_note
             else {k: v for k, v in _client_data(form).items() if k != "confidential_note"}
         )
-        if _run(form, lambda: services.update_client(row, data, current_actor())):
+        if run_form(form, lambda: services.update_client(row, data, current_actor())):
             flash(_("Saved."), "success")
             return redirect(url_for("cases.client", client_id=row.id))
     return _form_page(
@@ -241,7 +227,7 @@ def new_consent(client_id: int):
             "given_on": form.given_on.data,
             "expires_on": form.expires_on.data,
         }
-        if _run(form, lambda: services.create_consent(row, data, current_actor())):
+        if run_form(form, lambda: services.create_consent(row, data, current_actor())):
             flash(_("Consent recorded."), "success")
             return redirect(url_for("cases.client", client_id=row.id))
     return _form_page(
@@ -257,7 +243,7 @@ def _consent_step(client_id: int, consent_id: int, step):
     form = F.OnForm()
     if not form.validate_on_submit():
         abort(400)
-    commit_or_flash(lambda: step(consent, form.on.data, current_actor()), _("Saved."))
+    flash_outcome(lambda: step(consent, form.on.data, current_actor()), _("Saved."))
     return redirect(url_for("cases.client", client_id=row.id))
 
 
@@ -279,7 +265,6 @@ def export_client(client_id: int):
     """GDPR Art. 15/20: everything about one client as JSON (admins, and the case managers of the client)."""
     row = services.get_client(client_id, current_actor())
     data = services.export_client(row, current_actor())
-    db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     return Response(
         body,
@@ -305,7 +290,6 @@ def export_client_pdf(client_id: int):
         db.session.rollback()
         flash(_("The PDF could not be created (%(reason)s); the JSON export works.", reason=str(exc)), "error")
         return redirect(url_for("cases.client", client_id=client_id))
-    db.session.commit()
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{row.pseudonym}.pdf"'})
 
@@ -317,7 +301,7 @@ def anonymise_client(client_id: int):
     row = services.get_client(client_id, current_actor())
     if request.method == "GET":
         return render_template("cases/anonymise.html", client=row)
-    commit_or_flash(lambda: services.anonymise_client(row, current_actor()),
+    flash_outcome(lambda: services.anonymise_client(row, current_actor()),
                     _("The client's data has been anonymised."))
     return redirect(url_for("cases.client", client_id=row.id))
 
@@ -327,7 +311,6 @@ def anonymise_client(client_id: int):
 def restrict_client(client_id: int):
     row = services.get_client(client_id, current_actor())
     services.restrict_client(row, not row.restricted, current_actor())
-    db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("cases.client", client_id=row.id))
 
@@ -388,7 +371,7 @@ def new_case():
             name: form[name].data
             for name in ("client_id", "case_manager_id", "opened_on", "next_review_on", "confidential_note")
         }
-        if case := _run(form, lambda: services.create_case(data, current_actor())):
+        if case := run_form(form, lambda: services.create_case(data, current_actor())):
             flash(_("Case opened."), "success")
             if services.sees_all_cases(current_actor()) or case.case_manager_id == current_actor().user_id:
                 return redirect(url_for("cases.case", case_id=case.id))
@@ -402,12 +385,11 @@ def case(case_id: int):
     """The case file. Every read is written to the audit log."""
     actor = current_actor()
     row = services.read_case_file(case_id, actor)
-    db.session.commit()
     entries = db.session.scalars(
         services.entries_of(row).order_by(ServiceEntry.on.desc(), ServiceEntry.id.desc())
     ).all()
-    agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
-    partners = {p.id: p.name for p in db.session.scalars(select(Partner))}
+    agencies = {a.id: a.name for a in network.list_agencies()}
+    partners = {p.id: p.name for p in network.list_partners()}
     return render_template(
         "cases/case.html",
         case=row,
@@ -449,7 +431,7 @@ def edit_case(case_id: int):
         data = {
             name: form[name].data for name in ("case_manager_id", "next_review_on", "confidential_note") if name in form
         }
-        if _run(form, lambda: services.update_case(row, data, actor)):
+        if run_form(form, lambda: services.update_case(row, data, actor)):
             flash(_("Saved."), "success")
             if services.sees_all_cases(actor) or row.case_manager_id == actor.user_id:
                 return redirect(url_for("cases.case", case_id=row.id))
@@ -481,7 +463,7 @@ def case_phase(case_id: int):
                 esf_exit_status=form.esf_exit_status.data or None,
                 closed_on=form.closed_on.data,
             )
-        if _run(form, lambda: services.update_case(row, data, current_actor())):
+        if run_form(form, lambda: services.update_case(row, data, current_actor())):
             flash(_("Phase: %(phase)s.", phase=F.PHASE_LABELS[row.status]), "success")
             return redirect(url_for("cases.case", case_id=row.id))
     return _form_page(
@@ -501,7 +483,7 @@ def new_need(case_id: int):
     form.agency_id.choices = _agency_choices(_("– as set for the service area –"))
     if form.validate_on_submit():
         data = {name: form[name].data for name in ("service_area", "priority", "agency_id", "baseline", "note")}
-        if _run(form, lambda: services.add_need(row, data, current_actor())):
+        if run_form(form, lambda: services.add_need(row, data, current_actor())):
             flash(_("Need recorded."), "success")
             return redirect(url_for("cases.case", case_id=row.id, _anchor="needs"))
     return _form_page(form, _("Record a need"), url_for("cases.case", case_id=row.id))
@@ -517,7 +499,7 @@ def new_goal(case_id: int):
         data = {
             name: form[name].data for name in ("title", "measure", "responsible", "partner_id", "due_on", "review_on")
         }
-        if _run(form, lambda: services.add_goal(row, data, current_actor())):
+        if run_form(form, lambda: services.add_goal(row, data, current_actor())):
             flash(_("Goal added to the support plan."), "success")
             return redirect(url_for("cases.case", case_id=row.id, _anchor="plan"))
     return _form_page(form, _("Add a goal and measure"), url_for("cases.case", case_id=row.id))
@@ -529,7 +511,7 @@ def _step(case_id: int, do):
     form = F.TransitionForm()
     if not form.validate_on_submit():
         abort(400)
-    commit_or_flash(lambda: do(row, form.to.data), _("Saved."))
+    flash_outcome(lambda: do(row, form.to.data), _("Saved."))
     return redirect(url_for("cases.case", case_id=row.id))
 
 
@@ -556,7 +538,7 @@ def new_referral(case_id: int):
     form.partner_id.choices = _partner_choices(_("– choose –"))
     if form.validate_on_submit():
         data = {"partner_id": form.partner_id.data, "reason": form.reason.data}
-        if _run(form, lambda: services.refer(row, data, current_actor())):
+        if run_form(form, lambda: services.refer(row, data, current_actor())):
             flash(_("Referral recorded."), "success")
             return redirect(url_for("cases.case", case_id=row.id, _anchor="referrals"))
     return _form_page(form, _("Refer to a partner organisation"), url_for("cases.case", case_id=row.id))
@@ -593,7 +575,7 @@ def new_service(case_id: int):
         form.on.data = clock.today()
         form.service_area.data = "case_management"
     if form.validate_on_submit():
-        result = _run(form, lambda: services.add_service_entry(row, _entry_data(form), current_actor()))
+        result = run_form(form, lambda: services.add_service_entry(row, _entry_data(form), current_actor()))
         if result:
             flash(_("Service logged."), "success")
             _warn_funding(result[1])
@@ -617,7 +599,7 @@ def edit_service(case_id: int, entry_id: int):
     )
     form.service_area.choices = _area_choices()
     if form.validate_on_submit():
-        result = _run(form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor()))
+        result = run_form(form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor()))
         if result:
             flash(_("Saved."), "success")
             _warn_funding(result[1])
@@ -630,7 +612,7 @@ def edit_service(case_id: int, entry_id: int):
 def delete_service(case_id: int, entry_id: int):
     row = services.get_case(case_id, current_actor())
     entry = services.get_service_entry(row, entry_id)
-    commit_or_flash(lambda: services.delete_service_entry(row, entry, current_actor()),
+    flash_outcome(lambda: services.delete_service_entry(row, entry, current_actor()),
                     _("Service entry deleted."))
     return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
 
@@ -745,43 +727,7 @@ def reports_xlsx():
 def case_settings():
     form = F.RetentionForm(data={"retention_years": services.case_settings().retention_years})
     if form.validate_on_submit():
-        if _run(form, lambda: services.set_retention_years(form.retention_years.data, current_actor())):
+        if run_form(form, lambda: services.set_retention_years(form.retention_years.data, current_actor())):
             flash(_("Saved."), "success")
             return redirect(url_for("cases.case_settings"))
-    agencies = {a.id: a.name for a in db.session.scalars(select(Agency))}
-    return render_template("cases/settings.html", form=form, areas=services.list_service_areas(), agencies=agencies)
-
-
-@bp.route("/service-areas/new", methods=["GET", "POST"])
-@requires("service_areas.write")
-def new_service_area():
-    form = F.ServiceAreaForm()
-    form.agency_id.choices = _agency_choices(_("– none –"))
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in ("code", "name", "agency_id", "active")}
-        if _run(form, lambda: services.create_service_area(data, current_actor())):
-            flash(_("Service area created."), "success")
-            return redirect(url_for("cases.case_settings"))
-    return _form_page(form, _("New service area"), url_for("cases.case_settings"))
-
-
-@bp.route("/service-areas/<int:area_id>/edit", methods=["GET", "POST"])
-@requires("service_areas.write")
-def edit_service_area(area_id: int):
-    area = services.get_service_area(area_id)
-    form = F.ServiceAreaForm(
-        data={
-            "code": area.code,
-            "name": area.name,
-            "agency_id": str(area.agency_id or ""),
-            "active": area.active,
-        }
-    )
-    del form.code  # the code is the stable key
-    form.agency_id.choices = _agency_choices(_("– none –"))
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in ("name", "agency_id", "active")}
-        if _run(form, lambda: services.update_service_area(area, data, current_actor())):
-            flash(_("Saved."), "success")
-            return redirect(url_for("cases.case_settings"))
-    return _form_page(form, _("Edit service area %(name)s", name=area.name), url_for("cases.case_settings"))
+    return render_template("cases/settings.html", form=form)

@@ -1,70 +1,16 @@
-"""Demo data of contracts/: agencies, partners, the default template, three agreements in different states."""
+"""Demo data of contracts/: the default template, three agreements in different states, funding approvals."""
 
 from datetime import date
 
+from sqlalchemy import select
+
+from cases.models import Case
 from contracts import services
+from contracts.models import Contract
+from core import signals
 from core.audit import Actor
-from tenants.demo import DEMO_SEEDERS
-
-DEMO_AGENCIES = [
-    {
-        "name": "Jobcenter Musterstadt",
-        "kind": "jobcenter",
-        "leitweg_id": "04011000-1234512345-06",
-        "email": "rechnungen@jobcenter-musterstadt.de",
-        "address": "Agenturstraße 5\n12345 Musterstadt",
-        "contact": "Frau Berger, Team Markt & Integration",
-    },
-    {
-        "name": "Agentur für Arbeit Musterstadt",
-        "kind": "arbeitsagentur",
-        "leitweg_id": "991-33333TEST-33",
-        "email": "musterstadt@arbeitsagentur.example",
-        "address": "Arbeitsweg 2\n12345 Musterstadt",
-    },
-    {
-        "name": "Jugendamt Musterstadt",
-        "kind": "jugendamt",
-        "email": "jugendamt@musterstadt.example",
-        "address": "Rathausplatz 3\n12345 Musterstadt",
-        "contact": "Herr Yilmaz, Frühe Hilfen",
-    },
-    {
-        "name": "Sozialamt Musterstadt",
-        "kind": "sozialamt",
-        "email": "sozialamt@musterstadt.example",
-        "address": "Rathausplatz 3\n12345 Musterstadt",
-    },
-]
-
-
-def seed_agencies(tenant, users, actor):
-    for data in DEMO_AGENCIES:
-        services.create_agency(data, actor)
-    return [f"  {len(DEMO_AGENCIES)} funding agencies"]
-
-
-DEMO_PARTNERS = [
-    {
-        "name": "Kita Sonne & Mond gGmbH",
-        "kind": "childcare",
-        "email": "info@kita-sonne-mond.example",
-        "address": "Gartenweg 4\n12345 Musterstadt",
-        "contact": "Frau Klein",
-    },
-    {
-        "name": "Bildungswerk Musterstadt e.V.",
-        "kind": "training",
-        "email": "kurse@bildungswerk.example",
-        "address": "Schulstraße 12\n12345 Musterstadt",
-    },
-    {
-        "name": "Beratungsstelle Lichtblick",
-        "kind": "counselling",
-        "email": "kontakt@lichtblick.example",
-        "contact": "Herr Öztürk",
-    },
-]
+from core.extensions import db
+from network import services as network
 
 COMMON_TERMS = {
     "quality": "Sozialpädagogische Fachkräfte (Diplom/Bachelor Soziale Arbeit) mit Erfahrung in der Arbeit "
@@ -83,9 +29,9 @@ COMMON_TERMS = {
 
 
 def seed_contracts(tenant, users, actor):
-    partners = [services.create_partner(data, actor) for data in DEMO_PARTNERS]
     services.ensure_default_template(tenant.id)
-    agencies = {a.kind: a for a in services.list_agencies()}
+    partners = network.list_partners_by_name()
+    agencies = {a.kind: a for a in network.list_agencies()}
     finance = users.get("finance")
     drafter = Actor(user_id=finance.id, role="finance", label=finance.email) if finance else actor
     owner = users["owner"]
@@ -105,7 +51,7 @@ def seed_contracts(tenant, users, actor):
             "scope": "Fallmanagement aus einer Hand für bis zu 60 alleinerziehende Leistungsberechtigte nach "
             "dem SGB II: Bedarfsermittlung, Unterstützungsplan, Koordination von Kinderbetreuung, "
             "Qualifizierung und Beratung.",
-            "partner_ids": [partners[0].id, partners[2].id],
+            "partner_ids": [partners["Kita Sonne & Mond gGmbH"].id, partners["Beratungsstelle Lichtblick"].id],
             "rates": [
                 {"kind": "per_case_month", "service_area": "case_management", "amount_cents": 18000},
                 {"kind": "per_unit", "service_area": "childcare", "amount_cents": 3250},
@@ -136,7 +82,7 @@ def seed_contracts(tenant, users, actor):
             "budget_cents": 6_000_000,
             "scope": "Ergänzende Kinderbetreuung in Randzeiten (6–8 Uhr, 17–20 Uhr) für Kinder von "
             "Alleinerziehenden in Ausbildung oder Arbeit, vermittelt über das Fallmanagement.",
-            "partner_ids": [partners[0].id],
+            "partner_ids": [partners["Kita Sonne & Mond gGmbH"].id],
             "rates": [
                 {"kind": "per_unit", "service_area": "childcare", "amount_cents": 2800},
                 {"kind": "per_unit", "service_area": "psychosocial", "amount_cents": 5500},
@@ -165,7 +111,7 @@ def seed_contracts(tenant, users, actor):
             "billing_cycle": "monthly",
             "budget_cents": None,
             "scope": "Begleitung von Teilzeitqualifizierungen für Alleinerziehende.",
-            "partner_ids": [partners[1].id],
+            "partner_ids": [partners["Bildungswerk Musterstadt e.V."].id],
             "rates": [
                 {"kind": "per_case_month", "service_area": "case_management", "amount_cents": 12000},
                 {"kind": "per_unit", "service_area": "qualification", "amount_cents": 4500},
@@ -176,10 +122,34 @@ def seed_contracts(tenant, users, actor):
         tenant.id,
     )
     return [
-        f"  {len(DEMO_PARTNERS)} partner organisations, the default contract template",
+        "  the default contract template",
         "  3 contracts: active (Jobcenter), sent (Jugendamt), draft (Agentur für Arbeit)",
     ]
 
 
-DEMO_SEEDERS.append(seed_agencies)
-DEMO_SEEDERS.append(seed_contracts)
+def seed_enrolments(tenant, users, actor):
+    """Funding approvals: every demo case under the active Jobcenter agreement, with approved childcare hours."""
+    contract = db.session.scalar(select(Contract).where(Contract.status == "active").order_by(Contract.id))
+    if contract is None:
+        return []
+    count = 0
+    for case in db.session.scalars(select(Case).order_by(Case.id)):
+        from_on = max(case.opened_on, contract.valid_from)
+        to_on = min(case.closed_on or contract.valid_to, contract.valid_to)
+        if from_on > to_on:
+            continue
+        services.enrol_case(
+            case.id,
+            {"contract_id": contract.id, "from_on": from_on, "to_on": to_on, "approved_hours": {"childcare": 40}},
+            actor,
+        )
+        count += 1
+    return [f"  {count} funding approvals under “{contract.title}”"]
+
+
+def seed_demo(tenant, users, actor, **_kwargs):
+    return seed_contracts(tenant, users, actor) + seed_enrolments(tenant, users, actor)
+
+
+def connect_signals() -> None:
+    signals.demo_seeding.connect(seed_demo, weak=False)

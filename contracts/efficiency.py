@@ -12,10 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from cases.models import Case, ServiceArea, ServiceEntry
+from cases.models import Case, ServiceEntry
 from contracts.models import Contract, Enrolment
 from contracts.services import approved_hours_use
 from core.extensions import db
+from network.models import ServiceArea
 
 
 def _cents(value: Decimal) -> int:

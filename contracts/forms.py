@@ -5,7 +5,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    EmailField,
     FieldList,
     Form,
     FormField,
@@ -16,41 +15,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from contracts.leitweg import leitweg_problems
-
-AGENCY_KIND_LABELS = [
-    ("jobcenter", _l("Jobcenter (SGB II)")),
-    ("arbeitsagentur", _l("Agentur für Arbeit (SGB III)")),
-    ("jugendamt", _l("Jugendamt (SGB VIII)")),
-    ("sozialamt", _l("Sozialamt (SGB XII)")),
-    ("kommune", _l("Municipality")),
-    ("other", _l("Other")),
-]
-
-
-class AgencyForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=AGENCY_KIND_LABELS)
-    leitweg_id = StringField(_l("Leitweg-ID"), validators=[Optional(), Length(max=46)],
-                             description=_l("Routing id for XRechnung, e.g. 04011000-1234512345-06"))
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
-    contact = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
-    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
-
-    def validate_leitweg_id(self, field):
-        if problems := leitweg_problems((field.data or "").strip().upper()):
-            raise ValidationError(problems[0])
-
-
-PARTNER_KIND_LABELS = [
-    ("childcare", _l("Childcare provider")),
-    ("training", _l("Training provider")),
-    ("counselling", _l("Counselling service")),
-    ("employer", _l("Employer")),
-    ("other", _l("Other")),
-]
 LEGAL_BASIS_LABELS = [
     ("sgb2_16a", _l("§ 16a SGB II (municipal integration services)")),
     ("sgb2_16_sgb3_45", _l("§ 16 SGB II with § 45 SGB III (activation measures)")),
@@ -90,14 +56,6 @@ STEP_LABELS = {
     "active": _l("Activate"),
     "ended": _l("End contract"),
 }
-
-
-class PartnerForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=PARTNER_KIND_LABELS)
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
-    contact = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
-    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
 
 
 class RateForm(Form):

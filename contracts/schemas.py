@@ -1,12 +1,9 @@
-from marshmallow import Schema, ValidationError, fields, post_dump, validate
+from marshmallow import Schema, fields, post_dump, validate
 
-from contracts.leitweg import leitweg_problems
 from contracts.lifecycle import END_REASONS
 from contracts.models import (
-    AGENCY_KINDS,
     BILLING_CYCLES,
     LEGAL_BASES,
-    PARTNER_KINDS,
     RATE_KINDS,
     ROUTES,
     STATUSES,
@@ -17,47 +14,6 @@ from core.converters import MAX_ID
 ID = validate.Range(min=1, max=MAX_ID)
 MONEY = validate.Range(min=0, max=10**12)  # cents: up to ten billion euros, inside a BIGINT
 TEXT = validate.Length(max=20_000)
-
-
-def _leitweg(value: str) -> None:
-    # checked here too (not only in the service) so that all field errors come back in one answer
-    if problems := leitweg_problems((value or "").strip().upper()):
-        raise ValidationError([str(p) for p in problems])
-
-
-def _optional_email(value: str) -> None:
-    if value and "@" not in value:
-        raise ValidationError("Not a valid e-mail address.")
-
-
-class AgencySchema(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(load_default="other", validate=validate.OneOf(AGENCY_KINDS))
-    leitweg_id = fields.String(load_default="", validate=[validate.Length(max=46), _leitweg])
-    email = fields.String(load_default="", validate=[validate.Length(max=254), _optional_email])
-    address = fields.String(load_default="", validate=validate.Length(max=2000))
-    contact = fields.String(load_default="", validate=validate.Length(max=200))
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
-
-
-class AgencyPatchSchema(AgencySchema):
-    class Meta:
-        exclude = ()
-
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    kind = fields.String(validate=validate.OneOf(AGENCY_KINDS))
-    leitweg_id = fields.String(validate=[validate.Length(max=46), _leitweg])
-    email = fields.String(validate=[validate.Length(max=254), _optional_email])
-    address = fields.String(validate=validate.Length(max=2000))
-    contact = fields.String(validate=validate.Length(max=200))
-
-
-class PartnerSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(load_default="other", validate=validate.OneOf(PARTNER_KINDS))
 
 
 class RateSchema(Schema):

@@ -1,4 +1,4 @@
-"""Contract-side verbs: agencies, partners, templates, contracts and their lifecycle, documents."""
+"""Contract verbs: templates, contracts and their lifecycle, documents, reminders, funding approvals."""
 
 from datetime import date, timedelta
 from pathlib import Path
@@ -8,20 +8,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from cases.models import ServiceArea
 from contracts import rendering
-from contracts.leitweg import leitweg_problems
 from contracts.lifecycle import END_REASONS, Gap, allowed_next, completeness_gaps
 from contracts.models import (
-    AGENCY_KINDS,
     BILLING_CYCLES,
     LEGAL_BASES,
-    PARTNER_KINDS,
     RATE_KINDS,
     ROUTES,
     STATUSES,
     VAT_MODES,
-    Agency,
     ApprovedHours,
     Contract,
     ContractDocument,
@@ -30,168 +25,13 @@ from contracts.models import (
     ContractStep,
     ContractTemplate,
     Enrolment,
-    Partner,
     RateLine,
 )
-from core import audit, clock, conversion, storage
+from core import audit, clock, conversion, storage, transactions
 from core.audit import Actor
 from core.extensions import db
 from core.problems import Conflict, NotFound, ValidationFailed
-
-AGENCY_FIELDS = ("name", "kind", "leitweg_id", "email", "address", "contact")
-
-# Other packages register checks "who still references this agency?" returning a reason or None.
-AGENCY_REFERENCE_CHECKS: list = []
-
-
-def _clean_agency(data: dict, partial: bool) -> dict:
-    data = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in AGENCY_FIELDS}
-    data = {k: ("" if v is None else v) for k, v in data.items()}
-    errors: dict[str, list[str]] = {}
-    if not partial or "name" in data:
-        if not data.get("name"):
-            errors["name"] = [_l("Required.")]
-    if "kind" in data or not partial:
-        data.setdefault("kind", "other")
-        if data["kind"] not in AGENCY_KINDS:
-            errors["kind"] = [_l("One of: %(choices)s.", choices=", ".join(AGENCY_KINDS))]
-    if data.get("leitweg_id"):
-        data["leitweg_id"] = data["leitweg_id"].upper()
-        if problems := leitweg_problems(data["leitweg_id"]):
-            errors["leitweg_id"] = problems
-    if data.get("email") and "@" not in data["email"]:
-        errors["email"] = [_l("Not a valid e-mail address.")]
-    if errors:
-        raise ValidationFailed(_l("The agency has invalid fields."), errors)
-    return data
-
-
-def _name_taken(name: str, exclude_id: int | None = None) -> bool:
-    query = select(Agency.id).where(Agency.name == name)
-    if exclude_id is not None:
-        query = query.where(Agency.id != exclude_id)
-    return db.session.scalar(query) is not None
-
-
-def create_agency(data: dict, actor: Actor) -> Agency:
-    data = _clean_agency(data, partial=False)
-    if _name_taken(data["name"]):
-        raise Conflict(_l("An agency with this name exists already."), {"name": [_l("Already exists.")]})
-    agency = Agency(**data)
-    db.session.add(agency)
-    db.session.flush()
-    audit.record(actor, "agency.create", agency, diff={k: [None, v] for k, v in data.items() if v})
-    return agency
-
-
-def update_agency(agency: Agency, data: dict, actor: Actor) -> Agency:
-    data = _clean_agency(data, partial=True)
-    if "name" in data and _name_taken(data["name"], exclude_id=agency.id):
-        raise Conflict(_l("An agency with this name exists already."), {"name": [_l("Already exists.")]})
-    diff = audit.changes(agency, data)
-    if diff:
-        audit.record(actor, "agency.update", agency, diff=diff)
-    return agency
-
-
-def delete_agency(agency: Agency, actor: Actor) -> None:
-    """Refused (409) while anything still references the agency: contracts, agency logins, needs."""
-    from tenants.models import Membership
-
-    reasons = [reason for check in AGENCY_REFERENCE_CHECKS if (reason := check(agency))]
-    if db.session.scalar(select(Membership.id).where(Membership.agency_id == agency.id)) is not None:
-        reasons.append(_l("Agency users still log in for it."))
-    if reasons:
-        raise Conflict(
-            _l("The agency is still referenced: %(reasons)s", reasons=" ".join(str(r) for r in reasons))
-        )
-    audit.record(actor, "agency.delete", agency, diff={"name": [agency.name, None]})
-    db.session.delete(agency)
-
-
-def get_agency(agency_id: int) -> Agency:
-    agency = db.session.scalar(select(Agency).where(Agency.id == agency_id))
-    if agency is None:
-        raise NotFound(_l("No agency with id %(id)s.", id=agency_id))
-    return agency
-
-
-def list_agencies():
-    return db.session.scalars(select(Agency).order_by(Agency.name)).all()
-
-
-# --- partner organisations ----------------------------------------------------------------------------------
-
-PARTNER_FIELDS = ("name", "kind", "email", "address", "contact")
-
-
-def _clean_partner(data: dict, partial: bool) -> dict:
-    data = {
-        k: ("" if v is None else v.strip() if isinstance(v, str) else v)
-        for k, v in data.items()
-        if k in PARTNER_FIELDS
-    }
-    errors: dict[str, list[str]] = {}
-    if (not partial or "name" in data) and not data.get("name"):
-        errors["name"] = [_l("Required.")]
-    if "kind" in data or not partial:
-        data.setdefault("kind", "other")
-        if data["kind"] not in PARTNER_KINDS:
-            errors["kind"] = [_l("One of: %(choices)s.", choices=", ".join(PARTNER_KINDS))]
-    if data.get("email") and "@" not in data["email"]:
-        errors["email"] = [_l("Not a valid e-mail address.")]
-    if errors:
-        raise ValidationFailed(_l("The partner has invalid fields."), errors)
-    return data
-
-
-def _partner_name_taken(name: str, exclude_id: int | None = None) -> bool:
-    query = select(Partner.id).where(Partner.name == name)
-    if exclude_id is not None:
-        query = query.where(Partner.id != exclude_id)
-    return db.session.scalar(query) is not None
-
-
-def create_partner(data: dict, actor: Actor) -> Partner:
-    data = _clean_partner(data, partial=False)
-    if _partner_name_taken(data["name"]):
-        raise Conflict(_l("A partner with this name exists already."), {"name": [_l("Already exists.")]})
-    partner = Partner(**data)
-    db.session.add(partner)
-    db.session.flush()
-    audit.record(actor, "partner.create", partner, diff={k: [None, v] for k, v in data.items() if v})
-    return partner
-
-
-def update_partner(partner: Partner, data: dict, actor: Actor) -> Partner:
-    data = _clean_partner(data, partial=True)
-    if "name" in data and _partner_name_taken(data["name"], exclude_id=partner.id):
-        raise Conflict(_l("A partner with this name exists already."), {"name": [_l("Already exists.")]})
-    if diff := audit.changes(partner, data):
-        audit.record(actor, "partner.update", partner, diff=diff)
-    return partner
-
-
-def delete_partner(partner: Partner, actor: Actor) -> None:
-    if (
-        db.session.scalar(select(ContractPartner.id).where(ContractPartner.partner_id == partner.id))
-        is not None
-    ):
-        raise Conflict(_l("The partner is named in contracts and cannot be deleted."))
-    audit.record(actor, "partner.delete", partner, diff={"name": [partner.name, None]})
-    db.session.delete(partner)
-
-
-def get_partner(partner_id: int) -> Partner:
-    partner = db.session.scalar(select(Partner).where(Partner.id == partner_id))
-    if partner is None:
-        raise NotFound(_l("No partner with id %(id)s.", id=partner_id))
-    return partner
-
-
-def list_partners():
-    return db.session.scalars(select(Partner).order_by(Partner.name)).all()
-
+from network.models import Agency, Partner, ServiceArea
 
 # --- contract templates -------------------------------------------------------------------------------------
 
@@ -279,13 +119,6 @@ def latest_templates() -> list[ContractTemplate]:
     for row in list_templates():
         latest.setdefault(row.name, row)
     return list(latest.values())
-
-
-def list_service_areas():
-    """The tenant's active service areas (rate lines of kind per_unit point at one of them)."""
-    return db.session.scalars(
-        select(ServiceArea).where(ServiceArea.active.is_(True)).order_by(ServiceArea.name)
-    ).all()
 
 
 # --- contracts ----------------------------------------------------------------------------------------------
@@ -647,23 +480,14 @@ def versions_of(contract: Contract) -> list[Contract]:
     return chain
 
 
-def _contract_references_agency(agency: Agency) -> str | None:
-    if db.session.scalar(select(Contract.id).where(Contract.agency_id == agency.id)) is not None:
-        return _l("Contracts with this agency exist.")
-    return None
-
-
-AGENCY_REFERENCE_CHECKS.append(_contract_references_agency)
-
-
 # --- documents ----------------------------------------------------------------------------------------------
 
 MAX_SIGNED_PDF_BYTES = 20 * 1024 * 1024
 
 
 def render_document(contract: Contract, tenant, actor: Actor) -> ContractDocument:
-    """Render the contract from the exact template version it keeps; store the .docx; the PDF follows by
-    task."""
+    """Render the contract from the exact template version it keeps; store the .docx; the PDF follows by a
+    task, sent once this transaction has committed (the worker reads the document row in its own session)."""
     template = contract.template or get_template(ensure_default_template(tenant.id).id)
     if contract.template_id is None:
         contract.template_id = template.id
@@ -694,14 +518,11 @@ def render_document(contract: Contract, tenant, actor: Actor) -> ContractDocumen
             "template": [None, template.label],
         },
     )
+    from contracts.tasks import convert_document_pdf  # tasks call services: import at use
+
+    document_id = doc.id
+    transactions.after_commit(lambda: convert_document_pdf.delay(document_id))
     return doc
-
-
-def request_pdf(document: ContractDocument) -> None:
-    """Queue the PDF conversion (call after the commit that created the document)."""
-    from contracts.tasks import convert_document_pdf
-
-    convert_document_pdf.delay(document.id)
 
 
 def convert_pdf(document_id: int, tenant_id: int) -> ContractDocument | None:
@@ -834,14 +655,14 @@ def send_reminders(tenant, today: date) -> int:
             continue  # reminded already
         subject, body = _reminder_text(tenant, contract, event, when)
         for email in admins:
-            send_mail(email, subject, body)
+            # sent once the reminder row is committed: a rolled-back run sends nothing and retries tomorrow
+            transactions.after_commit(lambda email=email, subject=subject, body=body: send_mail(email, subject, body))
         audit.record(
             Actor.system("reminders"),
             f"contract.reminder.{event}",
             contract,
             diff={"due_on": [None, when.isoformat()]},
         )
-        db.session.commit()
         sent += 1
     return sent
 
@@ -1011,7 +832,7 @@ def enrolments_of_contract(contract: Contract) -> list[Enrolment]:
 def funded(case_id: int, on: date, service_area_id: int) -> bool:
     """Is the case enrolled on that day under a contract that pays hours in that service area?
 
-    The check cases' FUNDING_CHECKS wants (register `lambda case, on, area: funded(case.id, on, area.id)`)."""
+    The answer to cases' question core.signals.service_funded (contracts.receivers)."""
     query = (
         select(Enrolment.id)
         .join(RateLine, RateLine.contract_id == Enrolment.contract_id)
@@ -1024,16 +845,3 @@ def funded(case_id: int, on: date, service_area_id: int) -> bool:
         )
     )
     return db.session.scalar(query.limit(1)) is not None
-
-
-def _register_funding_check() -> None:
-    """Let case management ask "is this service entry funded?" (cases.services.FUNDING_CHECKS), once that
-    registry exists: the cases package is built in parallel and may not have it yet."""
-    try:
-        from cases.services import FUNDING_CHECKS
-    except ImportError:
-        return
-    FUNDING_CHECKS.append(lambda case, on, area: funded(case.id, on, area.id))
-
-
-_register_funding_check()

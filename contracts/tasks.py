@@ -1,6 +1,5 @@
 """Celery tasks of contracts/ (thin: they call services)."""
 
-from celery.schedules import crontab
 
 from core import clock
 from core.celery import celery_app
@@ -14,7 +13,6 @@ def convert_document_pdf(document_id: int) -> str:
     from contracts import services
 
     doc = services.convert_pdf(document_id, current_tenant_id())
-    db.session.commit()
     return doc.pdf_status if doc is not None else "missing"
 
 
@@ -41,8 +39,3 @@ def send_tenant_reminders() -> int:
     tenant = db.session.get(Tenant, current_tenant_id())
     return services.send_reminders(tenant, clock.today())
 
-
-celery_app.conf.beat_schedule = {
-    **(celery_app.conf.beat_schedule or {}),
-    "contracts-reminders": {"task": "contracts.send_all_reminders", "schedule": crontab(hour=6, minute=30)},
-}

@@ -9,17 +9,13 @@ from werkzeug.utils import secure_filename
 from contracts import rendering, services
 from contracts.api import MIMETYPES
 from contracts.forms import (
-    AGENCY_KIND_LABELS,
     BILLING_CYCLE_LABELS,
     LEGAL_BASIS_LABELS,
-    PARTNER_KIND_LABELS,
     RATE_KIND_LABELS,
     ROUTE_LABELS,
     STATUS_LABELS,
     STEP_LABELS,
-    AgencyForm,
     ContractForm,
-    PartnerForm,
     SignedCopyForm,
     TemplateUploadForm,
     TransitionForm,
@@ -27,161 +23,16 @@ from contracts.forms import (
 from contracts.lifecycle import allowed_next
 from core import audit, clock, storage
 from core.extensions import db
-from core.forms import apply_service_errors
+from core.forms import apply_service_errors, flash_outcome, problem_text, run_form
 from core.money import cents_to_input, format_cents, parse_euros
-from core.navigation import nav_item
 from core.problems import ServiceError, ValidationFailed
-from tenants.web import current_actor, requires, tenant_blueprint
+from network import services as network
+from tenants.access import requires
+from tenants.navigation import nav_item
+from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("contracts", __name__)
 nav_item("contracts.contracts", "Contracts", "contracts.read", 25)
-nav_item("contracts.agencies", "Funding agencies", "agencies.read", 30)
-nav_item("contracts.partners", "Partners", "agencies.read", 32)
-
-
-@bp.get("/agencies/")
-@requires("agencies.read")
-def agencies():
-    return render_template("contracts/agencies.html", agencies=services.list_agencies(), kinds=dict(AGENCY_KIND_LABELS))
-
-
-@bp.route("/agencies/new", methods=["GET", "POST"])
-@requires("agencies.write")
-def new_agency():
-    form = AgencyForm()
-    if form.validate_on_submit():
-        try:
-            agency = services.create_agency(_form_data(form), current_actor())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Agency “%(name)s” created.", name=agency.name), "success")
-            return redirect(url_for("contracts.agency", agency_id=agency.id))
-    return render_template("contracts/agency_form.html", form=form, agency=None)
-
-
-@bp.get("/agencies/<int:agency_id>")
-@requires("agencies.read")
-def agency(agency_id: int):
-    return render_template("contracts/agency.html", agency=services.get_agency(agency_id),
-                           kinds=dict(AGENCY_KIND_LABELS))
-
-
-@bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
-@requires("agencies.write")
-def edit_agency(agency_id: int):
-    agency = services.get_agency(agency_id)
-    form = AgencyForm(obj=agency)
-    if form.validate_on_submit():
-        try:
-            services.update_agency(agency, _form_data(form), current_actor())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("contracts.agency", agency_id=agency.id))
-    return render_template("contracts/agency_form.html", form=form, agency=agency)
-
-
-@bp.post("/agencies/<int:agency_id>/delete")
-@requires("agencies.write")
-def delete_agency(agency_id: int):
-    agency = services.get_agency(agency_id)
-    try:
-        services.delete_agency(agency, current_actor())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.detail), "error")
-        return redirect(url_for("contracts.agency", agency_id=agency_id))
-    db.session.commit()
-    flash(_("Agency deleted."), "success")
-    return redirect(url_for("contracts.agencies"))
-
-
-def _form_data(form: AgencyForm) -> dict:
-    return {name: form[name].data or "" for name in services.AGENCY_FIELDS}
-
-
-def _problem_text(exc: ServiceError) -> str:
-    """A service error as one flash message: the detail plus field messages it does not already say."""
-    detail = str(exc.detail)
-    extra = [str(m) for msgs in (exc.errors or {}).values() for m in msgs if str(m) not in detail]
-    return " ".join([detail, *extra])
-
-
-# --- partner organisations ----------------------------------------------------------------------------------
-
-
-@bp.get("/partners/")
-@requires("agencies.read")
-def partners():
-    return render_template("contracts/partners.html", partners=services.list_partners(),
-                           kinds=dict(PARTNER_KIND_LABELS))
-
-
-@bp.route("/partners/new", methods=["GET", "POST"])
-@requires("agencies.write")
-def new_partner():
-    form = PartnerForm()
-    if form.validate_on_submit():
-        try:
-            partner = services.create_partner(_partner_data(form), current_actor())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Partner “%(name)s” created.", name=partner.name), "success")
-            return redirect(url_for("contracts.partner", partner_id=partner.id))
-    return render_template("contracts/partner_form.html", form=form, partner=None)
-
-
-@bp.get("/partners/<int:partner_id>")
-@requires("agencies.read")
-def partner(partner_id: int):
-    return render_template("contracts/partner.html", partner=services.get_partner(partner_id),
-                           kinds=dict(PARTNER_KIND_LABELS))
-
-
-@bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
-@requires("agencies.write")
-def edit_partner(partner_id: int):
-    partner = services.get_partner(partner_id)
-    form = PartnerForm(obj=partner)
-    if form.validate_on_submit():
-        try:
-            services.update_partner(partner, _partner_data(form), current_actor())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("contracts.partner", partner_id=partner.id))
-    return render_template("contracts/partner_form.html", form=form, partner=partner)
-
-
-@bp.post("/partners/<int:partner_id>/delete")
-@requires("agencies.write")
-def delete_partner(partner_id: int):
-    partner = services.get_partner(partner_id)
-    try:
-        services.delete_partner(partner, current_actor())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(_problem_text(exc), "error")
-        return redirect(url_for("contracts.partner", partner_id=partner_id))
-    db.session.commit()
-    flash(_("Partner deleted."), "success")
-    return redirect(url_for("contracts.partners"))
-
-
-def _partner_data(form: PartnerForm) -> dict:
-    return {name: form[name].data or "" for name in services.PARTNER_FIELDS}
 
 
 # --- contracts ----------------------------------------------------------------------------------------------
@@ -204,13 +55,13 @@ def contracts():
 
 def _contract_form(contract=None) -> ContractForm:
     form = ContractForm(obj=contract) if contract is not None else ContractForm()
-    form.agency_id.choices = [(a.id, a.name) for a in services.list_agencies()]
+    form.agency_id.choices = [(a.id, a.name) for a in network.list_agencies()]
     templates = services.latest_templates()
     if contract is not None and contract.template is not None and contract.template not in templates:
         templates.append(contract.template)
     form.template_id.choices = [(0, _("Built-in default template"))] + [(t.id, t.label) for t in templates]
-    form.partner_ids.choices = [(p.id, p.name) for p in services.list_partners()]
-    areas = [("", _("– none –"))] + [(a.code, a.name) for a in services.list_service_areas()]
+    form.partner_ids.choices = [(p.id, p.name) for p in network.list_partners()]
+    areas = [("", _("– none –"))] + [(a.code, a.name) for a in network.list_service_areas(active_only=True)]
     if request.method == "GET" and contract is not None:
         form.budget.data = cents_to_input(contract.budget_cents)
         form.partner_ids.data = [cp.partner_id for cp in contract.partners]
@@ -295,7 +146,7 @@ def new_contract():
     form = _contract_form()
     if not form.agency_id.choices:
         flash(_("Create a funding agency first."), "warning")
-        return redirect(url_for("contracts.new_agency"))
+        return redirect(url_for("network.new_agency"))
     if form.validate_on_submit():
         try:
             contract = services.create_contract(_contract_data(form), current_actor(), g.tenant.id)
@@ -303,7 +154,6 @@ def new_contract():
             db.session.rollback()
             _apply_contract_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Contract drafted."), "success")
             return redirect(url_for("contracts.contract", contract_id=contract.id))
     return render_template("contracts/contract_form.html", form=form, contract=None)
@@ -324,7 +174,6 @@ def edit_contract(contract_id: int):
             db.session.rollback()
             _apply_contract_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("contracts.contract", contract_id=contract.id))
     return render_template("contracts/contract_form.html", form=form, contract=contract)
@@ -372,15 +221,9 @@ def transition_contract(contract_id: int):
     if not form.validate_on_submit():
         flash(_("The step could not be taken: %(errors)s", errors=form.errors), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
-    try:
-        services.transition(contract, form.to.data, current_actor(), on=form.on.data,
-                            note=form.note.data or "")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(_problem_text(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]), "success")
+    flash_outcome(lambda: services.transition(contract, form.to.data, current_actor(), on=form.on.data,
+                                              note=form.note.data or ""),
+                  lambda: _("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]))
     return redirect(url_for("contracts.contract", contract_id=contract.id))
 
 
@@ -392,9 +235,8 @@ def amend_contract(contract_id: int):
         amendment = services.create_amendment(contract, current_actor())
     except ServiceError as exc:
         db.session.rollback()
-        flash(_problem_text(exc), "error")
+        flash(problem_text(exc), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
-    db.session.commit()
     flash(_("Amendment drafted as version %(v)s.", v=amendment.version), "success")
     return redirect(url_for("contracts.edit_contract", contract_id=amendment.id))
 
@@ -403,15 +245,9 @@ def amend_contract(contract_id: int):
 @requires("contracts.write")
 def render_contract(contract_id: int):
     contract = services.get_contract(contract_id)
-    try:
-        doc = services.render_document(contract, g.tenant, current_actor())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(_problem_text(exc), "error")
-        return redirect(url_for("contracts.contract", contract_id=contract.id))
-    db.session.commit()
-    services.request_pdf(doc)
-    flash(_("Document rendered."), "success")
+    if flash_outcome(lambda: services.render_document(contract, g.tenant, current_actor()), _("Document rendered.")):
+        return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="documents"))
+    return redirect(url_for("contracts.contract", contract_id=contract.id))
     return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="documents"))
 
 
@@ -423,23 +259,16 @@ def upload_signed_copy(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Please choose the PDF and enter both signature dates."), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="signed"))
-    try:
-        services.upload_signed_copy(contract, g.tenant.id, form.file.data.read(),
-                                    form.signed_by_provider_on.data, form.signed_by_agency_on.data,
-                                    current_actor())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(_problem_text(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Signed copy stored."), "success")
+    flash_outcome(lambda: services.upload_signed_copy(contract, g.tenant.id, form.file.data.read(),
+                                                      form.signed_by_provider_on.data,
+                                                      form.signed_by_agency_on.data, current_actor()),
+                  _("Signed copy stored."))
     return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="documents"))
 
 
 def _send_document(contract_id: int, document_id: int, fmt: str):
     doc = services.get_document(services.get_contract(contract_id), document_id)
     path, name = services.document_file(doc, fmt, g.tenant.id, current_actor())
-    db.session.commit()
     return send_file(path, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
 
 
@@ -528,7 +357,6 @@ def efficiency_pdf(contract_id: int):
 @requires("contracts.read")
 def templates():
     services.ensure_default_template(g.tenant.id)
-    db.session.commit()
     return render_template("contracts/templates.html", templates=services.list_templates())
 
 
@@ -538,14 +366,9 @@ def upload_template():
     form = TemplateUploadForm()
     if form.validate_on_submit():
         data = form.file.data.read(rendering.MAX_TEMPLATE_BYTES + 1)
-        try:
-            row = services.upload_template(g.tenant.id, form.name.data, data, current_actor(),
-                                           form.note.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_errors(form, exc)
-        else:
-            db.session.commit()
+        row = run_form(form, lambda: services.upload_template(g.tenant.id, form.name.data, data, current_actor(),
+                                                              form.note.data or ""))
+        if row:
             flash(_("Template “%(name)s” stored as version %(v)s.", name=row.name, v=row.version), "success")
             return redirect(url_for("contracts.templates"))
     return render_template("contracts/template_form.html", form=form)
@@ -556,7 +379,6 @@ def upload_template():
 def download_template(template_id: int):
     row = services.get_template(template_id)
     audit.record(current_actor(), "contract_template.download", row)
-    db.session.commit()
     name = f"{secure_filename(row.name) or 'vorlage'}-v{row.version}.docx"
     return send_file(storage.path_of(row.storage_path, g.tenant.id), mimetype=MIMETYPES["docx"],
                      as_attachment=True, download_name=name)
@@ -581,7 +403,6 @@ def case_enrolments(case_id: int):
     """The case's funding approvals with the use of approved hours, and (for case workers) a form to add one."""
     from sqlalchemy import select
 
-    from cases.models import ServiceArea
     from cases.services import get_case
     from contracts.forms import EnrolmentForm
     from contracts.models import Contract
@@ -592,7 +413,7 @@ def case_enrolments(case_id: int):
     contracts = db.session.scalars(
         select(Contract).where(Contract.status.in_(services.ENROLLABLE)).order_by(Contract.title)).all()
     form.contract_id.choices = [(c.id, c.title) for c in contracts]
-    areas = db.session.scalars(select(ServiceArea).where(ServiceArea.active.is_(True)).order_by(ServiceArea.name))
+    areas = network.list_service_areas(active_only=True)
     form.hours_area.choices = [("", "–")] + [(a.code, a.name) for a in areas]
     if request.method == "POST":
         if not can(g.membership.role, "cases.write"):
@@ -602,13 +423,7 @@ def case_enrolments(case_id: int):
                     "note": form.note.data or ""}
             if form.hours_area.data and form.hours.data:
                 data["approved_hours"] = {form.hours_area.data: float(form.hours.data)}
-            try:
-                services.enrol_case(case.id, data, current_actor())
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_errors(form, exc)
-            else:
-                db.session.commit()
+            if run_form(form, lambda: services.enrol_case(case.id, data, current_actor())):
                 flash(_("Funding approval recorded."), "success")
                 return redirect(url_for("contracts.case_enrolments", case_id=case.id))
     rows = [(e, services.approved_hours_use(e)) for e in services.enrolments_of_case(case.id)]

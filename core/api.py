@@ -2,15 +2,14 @@
 import base64
 from functools import wraps
 
-from flask import g, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from core.converters import MAX_ID
-from core.problems import Forbidden, ValidationFailed, problem, problem_from_http_exception
+from core.problems import ValidationFailed, problem_from_http_exception
+from core.validation import get_or_404
 
 API_PREFIX = "/api/v1"
 MAX_LIMIT = 500
@@ -69,27 +68,6 @@ def list_schema(item_schema: type[Schema], name: str) -> type[Schema]:
                             name=name)
 
 
-def require(capability: str):
-    """Bearer token required (set by tenants.api_auth before the request); then the capability of its role."""
-    from tenants.roles import can
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            membership = g.get("api_membership")
-            if membership is None:
-                return problem(401, "Unauthorized", "A valid bearer token is required.")
-            if not can(membership.role, capability):
-                return problem(403, "Forbidden", "Your role may not do this.")
-            if request.method not in ("GET", "HEAD", "OPTIONS") and g.tenant.is_suspended:
-                raise Forbidden("This alliance is suspended; it can read but not write.")
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def loads(model, arg: str, name: str | None = None):
     """View decorator: load `model` by the URL argument `arg` through the ORM wall *before* the body is validated,
     so that another tenant's id is a 404 whatever the body holds. The view receives it as `name`."""
@@ -104,14 +82,3 @@ def loads(model, arg: str, name: str | None = None):
         return wrapper
 
     return decorator
-
-
-def get_or_404(model, object_id: int):
-    """Load a tenant row through the ORM wall; another tenant's id is simply not there."""
-    from core.extensions import db
-    from core.problems import NotFound
-
-    obj = db.session.scalar(select(model).where(model.id == object_id))
-    if obj is None:
-        raise NotFound(f"No {model.__name__.lower()} with id {object_id}.")
-    return obj

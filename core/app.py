@@ -10,6 +10,9 @@ from sqlalchemy.engine import Engine
 from core.config import INSTANCE_DIR, load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+# the domain packages in layer order: each imports only those before it (tests/test_layers.py)
+PACKAGES = ("core", "tenants", "network", "cases", "contracts", "billing")
+
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask("buendnisnetz", instance_path=str(INSTANCE_DIR), root_path=os.path.dirname(__file__))
@@ -32,11 +35,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=_translation_dirs())
 
-    import core.tenancy.isolation  # noqa: F401  (installs the ORM wall on every Session)
+    from core import transactions
     from core.celery import init_celery
+    from core.tenancy import isolation
 
+    isolation.install()
+    transactions.init_app(app)
     init_celery(app)
     _register_blueprints(app)
+    _connect_signals()
 
     from core.errors import register_error_handlers
 
@@ -53,7 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.context_processor
     def _layout_context():
-        from core.navigation import navigation
+        from tenants.navigation import navigation
         from tenants.roles import ROLE_LABELS, can
 
         membership = g.get("membership")
@@ -87,7 +94,7 @@ def _database_reachable() -> bool:
 
 def _translation_dirs() -> str:
     root = os.path.join(os.path.dirname(__file__), "..")
-    dirs = [os.path.join(root, pkg, "translations") for pkg in ("core", "tenants", "cases", "contracts", "billing")]
+    dirs = [os.path.join(root, pkg, "translations") for pkg in PACKAGES]
     return ";".join(d for d in dirs if os.path.isdir(d))
 
 
@@ -120,9 +127,11 @@ def _register_blueprints(app: Flask) -> None:
     from billing.views import bp as billing_pages
     from cases.views import bp as cases_pages
     from contracts.views import bp as contracts_pages
+    from network.views import bp as network_pages
     from tenants.views import auth_bp, public_bp, tenant_auth_bp, tenant_bp
 
-    for bp in (public_bp, auth_bp, tenant_auth_bp, tenant_bp, contracts_pages, cases_pages, billing_pages):
+    for bp in (public_bp, auth_bp, tenant_auth_bp, tenant_bp, network_pages, cases_pages, contracts_pages,
+               billing_pages):
         app.register_blueprint(bp)
 
     api.init_app(app)
@@ -132,24 +141,31 @@ def _register_blueprints(app: Flask) -> None:
     from billing.api import blueprints as billing_api
     from cases.api import blueprints as cases_api
     from contracts.api import blueprints as contracts_api
+    from network.api import blueprints as network_api
     from tenants.api import blueprints as tenants_api
     from tenants.api_auth import authenticate_api_request
 
     app.before_request(authenticate_api_request)
-    for bp in (*tenants_api, *contracts_api, *cases_api, *billing_api):
+    for bp in (*tenants_api, *network_api, *cases_api, *contracts_api, *billing_api):
         api.register_blueprint(bp)
         csrf.exempt(bp)  # bearer tokens, no cookies: CSRF does not apply
 
-    import importlib
 
-    # Workers must know every task; the demo seed grows with each package (order: data flows this way).
-    for package in ("tenants", "contracts", "cases", "billing"):
-        for module in ("services", "tasks", "demo"):
-            try:
-                importlib.import_module(f"{package}.{module}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{package}.{module}":
-                    raise
+def _connect_signals() -> None:
+    """Each package answers the questions of the layers below it (core.signals), in layer order: the demo seed
+    runs network, cases, contracts, billing."""
+    from cases import demo as cases_demo
+    from cases import receivers as cases_receivers
+    from contracts import demo as contracts_demo
+    from contracts import receivers as contracts_receivers
+    from core import signals
+    from network import demo as network_demo
+    from network import services as network_services
+
+    for connect in (network_services.connect_signals, network_demo.connect_signals, cases_receivers.connect_signals,
+                    cases_demo.connect_signals, contracts_receivers.connect_signals, contracts_demo.connect_signals):
+        connect()
+    signals.check_connected()
 
 
 def _register_cli(app: Flask) -> None:

@@ -3,11 +3,19 @@
 Without CELERY_BROKER_URL (the embedded default) tasks run eagerly in-process.
 """
 from celery import Celery
+from celery.schedules import crontab
 from flask import Flask
 
 from core.tenancy.tasks import TenantTask
 
 celery_app = Celery("buendnisnetz", task_cls=TenantTask)
+
+# every package's tasks, for workers (by name: core wires the packages, it does not import them)
+TASK_MODULES = ("network.tasks", "cases.tasks", "contracts.tasks", "billing.tasks")
+BEAT_SCHEDULE = {
+    "cases-retention-nightly": {"task": "cases.apply_retention_all", "schedule": crontab(hour=3, minute=15)},
+    "contracts-reminders": {"task": "contracts.send_all_reminders", "schedule": crontab(hour=6, minute=30)},
+}
 
 
 def init_celery(app: Flask) -> Celery:
@@ -26,6 +34,8 @@ def init_celery(app: Flask) -> Celery:
         timezone="Europe/Berlin",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
+        include=TASK_MODULES,
+        beat_schedule=BEAT_SCHEDULE,
     )
     app.extensions["celery"] = celery_app
     return celery_app
@@ -40,3 +50,9 @@ def broker_reachable() -> bool:
         return True
     except Exception:  # noqa: BLE001 - readiness reports, never raises
         return False
+
+
+@celery_app.task(name="core.ping", platform_wide=True)
+def ping() -> str:
+    """A platform-wide task (no tenant): used by readiness checks of workers."""
+    return "pong"

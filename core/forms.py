@@ -1,6 +1,12 @@
-"""Shared form pieces: every form is a Flask-WTF form (CSRF); service errors are mapped back onto fields."""
+"""Shared form pieces: every form is a Flask-WTF form (CSRF); a service's refusal is shown, and rolled back.
+
+Views never commit (the request does, once, core.transactions); when a service refuses, these helpers roll the
+transaction back at once, so the page shown next reads the database as it was.
+"""
+from flask import flash
 from flask_wtf import FlaskForm
 
+from core.extensions import db
 from core.problems import ServiceError
 
 
@@ -16,19 +22,33 @@ def apply_service_errors(form: FlaskForm, exc: ServiceError) -> None:
         form.form_errors.append(exc.detail)
 
 
-def commit_or_flash(action, success_message) -> bool:
-    """Run a service call from a button (no form to re-show): commit and flash `success_message`, or roll back
-    and flash the service's own message. True when it succeeded."""
-    from flask import flash
+def run_form(form: FlaskForm, action):
+    """Call a service for a validated form: its result (True for None), or None after mapping a refusal onto
+    the form and rolling back."""
+    try:
+        result = action()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_service_errors(form, exc)
+        return None
+    return True if result is None else result
 
-    from core.extensions import db
 
+def flash_outcome(action, success_message) -> bool:
+    """Run a service call from a button (no form to show again): flash `success_message` (or what it returns,
+    when it is a callable), or roll back and flash the service's own message. True when it succeeded."""
     try:
         action()
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc.detail), "error")
+        flash(problem_text(exc), "error")
         return False
-    db.session.commit()
-    flash(str(success_message), "success")
+    flash(str(success_message() if callable(success_message) else success_message), "success")
     return True
+
+
+def problem_text(exc: ServiceError) -> str:
+    """A service error as one message: the detail plus the field messages it does not already say."""
+    detail = str(exc.detail)
+    extra = [str(m) for msgs in (exc.errors or {}).values() for m in msgs if str(m) not in detail]
+    return " ".join([detail, *extra])

@@ -2,11 +2,12 @@
 from flask import current_app, g
 from sqlalchemy import select
 
-from core.api import api_blueprint, require
+from core.api import api_blueprint
 from core.extensions import db, limiter
 from core.problems import problem
 from core.tenancy.context import tenant_context
 from tenants import services
+from tenants.access import requires
 from tenants.models import Tenant
 from tenants.schemas import TenantPatchSchema, TenantSchema, TokenRequest, TokenResponse
 from tenants.tokens import issue_api_token
@@ -31,20 +32,18 @@ def create_token(data):
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == data["tenant"].strip().lower()))
     user = services.authenticate(data["email"], data["password"])
     if tenant is None or user is None:
-        db.session.rollback()
         return problem(401, "Unauthorized", "E-mail, password or alliance are not correct.")
-    with tenant_context(tenant.id):
+    with tenant_context(tenant.id, zone=tenant.timezone):
         membership = services.membership_of(user)
         if membership is None:
-            db.session.rollback()
             return problem(401, "Unauthorized", "E-mail, password or alliance are not correct.")
         token, row = issue_api_token(membership)
-        db.session.commit()
+        db.session.flush()  # inside the tenant: the token row is written as this tenant (ORM wall and RLS)
         return {"token": token, "expires_at": row.expires_at, "role": membership.role}
 
 
 @tenant_api.route("", methods=["GET"])
-@require("tenant.read")
+@requires("tenant.read")
 @tenant_api.response(200, TenantSchema)
 def get_tenant():
     """The alliance's issuer data."""
@@ -52,13 +51,12 @@ def get_tenant():
 
 
 @tenant_api.route("", methods=["PATCH"])
-@require("tenant.write")
+@requires("tenant.write")
 @tenant_api.arguments(TenantPatchSchema)
 @tenant_api.response(200, TenantSchema)
 def patch_tenant(data):
     """Change the issuer data (owners and admins)."""
     services.update_tenant(g.tenant, data, current_actor())
-    db.session.commit()
     return g.tenant
 
 

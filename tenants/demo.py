@@ -1,12 +1,13 @@
 """The demo alliance: what a newcomer clicks through after the README's run command.
 
-Each domain package adds its part through DEMO_SEEDERS (called inside the demo tenant's context), so the seed grows
-with every capability.
+Each domain package adds its part by answering core.signals.demo_seeding (sent inside the demo tenant's context, in
+layer order), so the seed grows with every capability.
 """
 import os
 
 from sqlalchemy import select
 
+from core import signals
 from core.audit import Actor
 from core.extensions import db
 from core.tenancy.context import tenant_context
@@ -24,10 +25,6 @@ DEMO_USERS = [
 ]
 ADMIN_EMAIL = "admin@buendnisnetz.de"
 ACTOR = Actor.system("demo seed")
-
-# callables (tenant, users_by_role, actor) -> list of lines to print; registered by other packages
-DEMO_SEEDERS: list = []
-
 
 def seed_demo(reset: bool = False) -> list[str]:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG))
@@ -50,8 +47,8 @@ def seed_demo(reset: bool = False) -> list[str]:
                 user = services.get_or_create_user(email, DEMO_PASSWORD, name)
                 services.add_member(tenant, user, role, ACTOR)
                 users.setdefault(role, user)
-            for seeder in DEMO_SEEDERS:
-                lines.extend(seeder(tenant, users, ACTOR) or [])
+            for part in signals.ask(signals.demo_seeding, tenant, users=users, actor=ACTOR):
+                lines.extend(part)
             db.session.flush()  # tenant rows must be written while the tenant is in context
         if db.session.scalar(select(User).where(User.email == ADMIN_EMAIL)) is None:
             services.create_user(ADMIN_EMAIL, DEMO_PASSWORD, "Plattform-Admin", platform_admin=True)

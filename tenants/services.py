@@ -4,7 +4,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from core import audit
+from core import audit, signals
 from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
@@ -79,14 +79,9 @@ def create_tenant(slug: str, name: str, owner: User, actor: Actor, **issuer) -> 
         db.session.add(membership)
         db.session.flush()
         audit.record(actor, "tenant.create", tenant, diff={"slug": [None, slug], "name": [None, tenant.name]})
-        for hook in TENANT_CREATED_HOOKS:
-            hook(tenant, actor)
+        signals.tenant_created.send(tenant, actor=actor)
         db.session.flush()
     return tenant
-
-
-# Other packages register what a new tenant starts with (e.g. the service-area catalogue of cases/).
-TENANT_CREATED_HOOKS: list = []
 
 
 def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: int | None = None) -> Membership:
@@ -99,9 +94,7 @@ def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: i
     if role != Role.AGENCY and agency_id is not None:
         raise ValidationFailed(_l("Only agency members have an agency."), {"agency_id": [_l("Only for role agency.")]})
     if agency_id is not None:
-        from contracts.models import Agency
-
-        if db.session.scalar(select(Agency).where(Agency.id == agency_id)) is None:
+        if agency_id not in dict(agency_choices()):
             raise ValidationFailed(_l("Unknown agency."), {"agency_id": [_l("No such agency in this alliance.")]})
     if db.session.scalar(select(Membership).where(Membership.user_id == user.id)) is not None:
         raise Conflict(_l("This user is a member already."), {"email": [_l("Already a member.")]})
@@ -176,6 +169,11 @@ def set_password(user: User, password: str) -> None:
     if problems := password_problems(password):
         raise ValidationFailed(_l("Password too weak."), {"password": problems})
     user.password_hash = hash_password(password)
+
+
+def agency_choices() -> list[tuple[int, str]]:
+    """The current tenant's funding agencies as (id, name): the directory (network/) answers."""
+    return [pair for answer in signals.ask(signals.agency_choices) for pair in answer]
 
 
 def get_tenant_by_slug(slug: str) -> Tenant:

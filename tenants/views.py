@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.extensions import db, limiter
-from core.forms import apply_service_errors, commit_or_flash
+from core.forms import apply_service_errors, flash_outcome, run_form
 from core.mail import send_mail
-from core.navigation import nav_item
 from core.problems import ServiceError
 from core.tenancy.context import tenant_context
 from tenants import services
+from tenants.access import requires
 from tenants.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -24,9 +24,10 @@ from tenants.forms import (
     role_choices,
 )
 from tenants.models import Membership, Tenant, User
+from tenants.navigation import nav_item
 from tenants.roles import ROLE_LABELS, Role
 from tenants.tokens import password_reset_token, user_for_reset_token
-from tenants.web import current_actor, public, requires, tenant_blueprint
+from tenants.web import current_actor, public, tenant_blueprint
 
 public_bp = Blueprint("public", __name__, template_folder="templates")
 auth_bp = Blueprint("auth", __name__, template_folder="templates")
@@ -89,7 +90,6 @@ def _log_in(form: LoginForm) -> str | None:
         db.session.rollback()
         form.form_errors.append(_("E-mail, password or alliance are not correct."))
         return None
-    db.session.commit()
     login_user(user)
     next_url = _safe_next(request.args.get("next"))
     if tenant is not None:
@@ -136,12 +136,7 @@ def reset_password(token: str):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.set_password(user, form.password.data)
-        except ServiceError as exc:
-            apply_service_errors(form, exc)
-        else:
-            db.session.commit()
+        if run_form(form, lambda: services.set_password(user, form.password.data)):
             flash(_("Your password has been changed. Please log in."), "success")
             return redirect(url_for("auth.login"))
     return render_template("tenants/reset_password.html", form=form)
@@ -150,7 +145,7 @@ def reset_password(token: str):
 @tenant_bp.get("/")
 @requires("tenant.read")
 def dashboard():
-    from core.navigation import navigation
+    from tenants.navigation import navigation
 
     tiles = [n for n in navigation() if n["endpoint"] != "tenants.dashboard"]
     return render_template("tenants/dashboard.html", tiles=tiles)
@@ -162,22 +157,14 @@ def settings():
     form = TenantForm(obj=g.tenant)
     if form.validate_on_submit():
         data = {name: form[name].data for name in services.TENANT_FIELDS}
-        try:
-            services.update_tenant(g.tenant, data, current_actor())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_errors(form, exc)
-        else:
-            db.session.commit()
+        if run_form(form, lambda: services.update_tenant(g.tenant, data, current_actor())):
             flash(_("Saved."), "success")
             return redirect(url_for("tenants.settings"))
     return render_template("tenants/settings.html", form=form)
 
 
 def _agency_choices():
-    from contracts.models import Agency
-
-    return [("", "—")] + [(str(a.id), a.name) for a in db.session.scalars(select(Agency).order_by(Agency.name))]
+    return [("", "—")] + [(str(agency_id), name) for agency_id, name in services.agency_choices()]
 
 
 @tenant_bp.route("/members", methods=["GET", "POST"])
@@ -195,7 +182,6 @@ def members():
             db.session.rollback()
             apply_service_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("%(email)s is now a member.", email=user.email), "success")
             return redirect(url_for("tenants.members"))
     rows = db.session.scalars(select(Membership).join(User).order_by(User.email)).all()
@@ -219,8 +205,8 @@ def change_role(member_id: int):
     form = RoleForm()
     form.role.choices = role_choices(include_agency=False)
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.change_member_role(membership, form.role.data, current_actor()),
-                        _("Role changed."))
+        flash_outcome(lambda: services.change_member_role(membership, form.role.data, current_actor()),
+                      _("Role changed."))
     return redirect(url_for("tenants.members"))
 
 
@@ -228,7 +214,7 @@ def change_role(member_id: int):
 @requires("members.manage")
 def remove_member(member_id: int):
     membership = _membership_or_404(member_id)
-    commit_or_flash(lambda: services.remove_member(membership, current_actor()), _("Member removed."))
+    flash_outcome(lambda: services.remove_member(membership, current_actor()), _("Member removed."))
     return redirect(url_for("tenants.members"))
 
 

@@ -1,5 +1,4 @@
 """Tenant context for pages: `/<slug>/…` names the tenant; the logged-in user must be a member, else 404."""
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
@@ -9,7 +8,6 @@ from core.audit import Actor
 from core.extensions import db, login_manager
 from core.tenancy.context import reset_tenant, set_tenant
 from tenants.models import Membership, Tenant
-from tenants.roles import can
 
 
 def tenant_blueprint(name: str, import_name: str, url: str = "") -> Blueprint:
@@ -62,23 +60,6 @@ def leave_tenant(exc=None):
     token = g.pop("tenant_token", None)
     if token is not None:
         reset_tenant(token)
-
-
-def requires(capability: str):
-    """View decorator: the member's role must have `capability` (403 otherwise)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if not can(g.membership.role, capability):
-                abort(403)
-            if request.method == "POST" and g.tenant.is_suspended:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def current_actor() -> Actor:

@@ -181,7 +181,7 @@ def test_every_ui_string_has_a_german_translation():
     from babel.messages.pofile import read_po
 
     root = Path(__file__).resolve().parents[1]
-    packages = ["core", "tenants", "cases", "contracts", "billing"]
+    packages = ["core", "tenants", "network", "cases", "contracts", "billing"]
     translated = set()
     for package in packages:
         po = root / package / "translations" / "de" / "LC_MESSAGES" / "messages.po"

@@ -1,7 +1,8 @@
 """The ORM wall: every SELECT on a tenant-owned model is filtered, every write is stamped and checked.
 
 On PostgreSQL the same tenant is also written into the transaction-local setting `app.tenant_id`, which the
-row-level security policies of the migrations read (the second wall). Both are installed once, on the Session class.
+row-level security policies of the migrations read (the second wall). `install()` (called by create_app) puts both
+on the Session class.
 """
 from sqlalchemy import event, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -42,14 +43,12 @@ def _sync_pg_setting(connection, tenant_id: int | None) -> None:
         connection.info[_SETTING_KEY] = wanted
 
 
-@event.listens_for(Session, "after_begin")
 def _on_begin(session, transaction, connection):
     # set_config(..., true) ends with the transaction; forget what we set in the last one.
     connection.info.pop(_SETTING_KEY, None)
     _sync_pg_setting(connection, current_tenant_id())
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _filter_by_tenant(state: ORMExecuteState):
     tenant_id = current_tenant_id()
     if state.session.in_transaction():
@@ -67,7 +66,6 @@ def _filter_by_tenant(state: ORMExecuteState):
     )
 
 
-@event.listens_for(Session, "before_flush")
 def _stamp_and_check(session: Session, flush_context, instances):
     tenant_id = current_tenant_id()
     # Flushes do not pass through do_orm_execute: align the PostgreSQL setting here too.
@@ -84,6 +82,14 @@ def _stamp_and_check(session: Session, flush_context, instances):
             obj.tenant_id = tenant_id
         if obj.tenant_id != tenant_id:
             raise CrossTenantWrite(f"{type(obj).__name__} of tenant {obj.tenant_id} written as tenant {tenant_id}")
+
+
+def install() -> None:
+    """Put the wall on every Session (idempotent: SQLAlchemy keeps one listener per function)."""
+    for name, listener in (("after_begin", _on_begin), ("do_orm_execute", _filter_by_tenant),
+                           ("before_flush", _stamp_and_check)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def set_pg_tenant(session: Session, tenant_id: int | None) -> None:

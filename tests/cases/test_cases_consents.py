@@ -103,8 +103,8 @@ def test_future_given_on_refused(tenant_a, client, api_token, make_client, agenc
 def test_may_share(app, tenant_a, make_client, agency_id):
     """Does may_share say yes only for the named agency and item, between giving and withdrawal/expiry?"""
     from cases import services
-    from contracts.models import Agency
-    from contracts.services import create_agency
+    from network.models import Agency
+    from network.services import create_agency
 
     c = make_client(tenant_a)
     with app.app_context(), tenant_a.context():

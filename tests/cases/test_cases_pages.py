@@ -13,8 +13,8 @@ from tests.cases.factories_cases import api_token, make_case, make_client, user_
 @pytest.fixture
 def setup(tenant_a, client, api_token, app):
     """An agency (Jobcenter) and a partner organisation in alliance A."""
-    from contracts.models import Partner
     from core.extensions import db
+    from network.models import Partner
 
     agency = client.post(
         "/api/v1/agencies",
@@ -235,13 +235,14 @@ def test_admin_edits_service_areas_and_retention(tenant_a, client, login, no_csr
     and is a case manager refused (403)?"""
     from cases import services
     from core.extensions import db
+    from network import services as network
 
     login(client, tenant_a, "admin")
     base = f"/{tenant_a.slug}"
     r = client.post(f"{base}/service-areas/new", data={"code": "language", "name": "Sprachkurs", "active": "y"})
     assert r.status_code == 302, _errors(r)
     with app.app_context(), tenant_a.context():
-        housing = services.service_area_by_code("housing").id
+        housing = network.service_area_by_code("housing").id
     r = client.post(
         f"{base}/service-areas/{housing}/edit", data={"name": "Wohnen", "agency_id": str(setup["agency_id"])}
     )
@@ -250,16 +251,17 @@ def test_admin_edits_service_areas_and_retention(tenant_a, client, login, no_csr
     assert r.status_code == 200 and 'id="retention_years-error"' in r.get_data(as_text=True)
     assert client.post(f"{base}/case-settings", data={"retention_years": "6"}).status_code == 302
     with app.app_context(), tenant_a.context():
-        area = services.service_area_by_code("housing")
+        area = network.service_area_by_code("housing")
         assert (area.agency_id, area.active) == (setup["agency_id"], False)
-        assert services.service_area_by_code("language").name == "Sprachkurs"
+        assert network.service_area_by_code("language").name == "Sprachkurs"
         assert services.case_settings().retention_years == 6
         db.session.rollback()
-    page = client.get(f"{base}/case-settings").get_data(as_text=True)
+    page = client.get(f"{base}/service-areas/").get_data(as_text=True)
     assert "Sprachkurs" in page and "Jobcenter Alpha" in page
     other = client.application.test_client()
     login(other, tenant_a, "case_manager")
     assert other.get(f"{base}/case-settings").status_code == 403
+    assert other.get(f"{base}/service-areas/").status_code == 403
 
 
 def test_report_page_defaults_to_this_year_and_links_downloads(tenant_a, client, login):

@@ -132,8 +132,8 @@ def test_bad_service_input(tenant_a, client, h, case, body, field):
 
 def test_inactive_area_refused(tenant_a, client, h, case, app):
     """Is a deactivated service area refused for new entries?"""
-    from cases.models import ServiceArea
     from core.extensions import db
+    from network.models import ServiceArea
 
     with app.app_context(), tenant_a.context():
         area = db.session.scalar(db.select(ServiceArea).where(ServiceArea.code == "housing"))
@@ -173,8 +173,8 @@ def test_billed_entry_is_immutable(tenant_a, client, h, case, app):
 
 @pytest.fixture
 def partner_id(app, tenant_a):
-    from contracts.models import Partner
     from core.extensions import db
+    from network.models import Partner
 
     with app.app_context(), tenant_a.context():
         partner = Partner(name="Kita Sonnenschein", kind="childcare")

@@ -37,9 +37,9 @@ def make_agency(app):
     """Factory: an agency of a tenant fixture, committed; returns its id."""
 
     def make(fx, name: str = "Jobcenter Musterstadt", **extra) -> int:
-        from contracts.services import create_agency
         from core.audit import Actor
         from core.extensions import db
+        from network.services import create_agency
 
         with app.app_context(), fx.context():
             agency = create_agency(

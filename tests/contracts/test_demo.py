@@ -9,6 +9,7 @@ def test_demo_seed_has_contracts_in_three_states_with_three_rate_lines(app_ctx):
     from contracts import services
     from core.extensions import db
     from core.tenancy.context import tenant_context
+    from network import services as network
     from tenants.demo import seed_demo
     from tenants.models import Tenant
 
@@ -23,4 +24,4 @@ def test_demo_seed_has_contracts_in_three_states_with_three_rate_lines(app_ctx):
         assert active.steps[1].by_user_id != active.drafted_by_id
         draft = next(c for c in contracts if c.status == "draft")
         assert [g.key for g in services.completeness(draft)] == ["notification_duties"]
-        assert len(services.list_partners()) == 3 and any(t.builtin for t in services.list_templates())
+        assert len(network.list_partners()) == 3 and any(t.builtin for t in services.list_templates())

@@ -18,9 +18,10 @@ def _scenario(fx, agency_id, **terms):
     """Two enrolled cases with services and one closed case; returns (contract, first case, second case)."""
     from sqlalchemy import select
 
-    from cases.models import Case, ServiceArea, ServiceEntry
+    from cases.models import Case, ServiceEntry
     from contracts import services
     from core.extensions import db
+    from network.models import ServiceArea
 
     contract = _contract(fx, agency_id, **terms)
     first, second = _cases(2)

@@ -53,9 +53,9 @@ def test_enrolment_inside_the_term_and_funding_check(app, tenant_a, make_agency)
     """Is a case enrolled for a range inside the term, with approved hours, and funded only for paid areas?"""
     from sqlalchemy import select
 
-    from cases.models import ServiceArea
     from contracts import services
     from core.extensions import db
+    from network.models import ServiceArea
 
     agency_id = make_agency(tenant_a)
     with app.app_context(), tenant_a.context():

@@ -48,9 +48,9 @@ def test_ampersand_and_angle_bracket_in_partner_name_render_correctly(
     """Does an '&' or '<' in a partner's or agency's name appear literally in the .docx, not corrupt it?"""
     headers = api_token(tenant_a, "admin")
     agency_id = make_agency(tenant_a, name="Jugendamt <Nord> & Süd")
-    from contracts.services import create_partner
     from core.audit import Actor
     from core.extensions import db
+    from network.services import create_partner
 
     with app.app_context(), tenant_a.context():
         pid = create_partner({"name": "Kita Sonne & Mond <gGmbH>", "kind": "childcare"}, Actor.system("t")).id

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from cases import services
 from cases.models import Case, Client
-from contracts.models import Partner
 from core.extensions import db
+from network.models import Partner
 from tests.isolation.targets import ACTOR, MARKER, target
 
 
@@ -106,8 +106,3 @@ def entry(fx):
         {"on": date(2026, 1, 8), "minutes": 30, "service_area": "case_management", "note": MARKER},
         ACTOR,
     )[0].id
-
-
-@target("area_id")
-def service_area(fx):
-    return services.create_service_area({"code": "b_secret_area", "name": f"{MARKER} area"}, ACTOR).id

@@ -1,26 +1,11 @@
 from contracts import services
-from contracts.services import create_agency
+from network import services as network
 from tests.isolation.targets import ACTOR, MARKER, target
-
-
-@target("agency_id")
-def agency(fx):
-    return create_agency(
-        {"name": f"{MARKER} Jobcenter", "kind": "jobcenter", "email": "b@beta.example.org"}, ACTOR
-    ).id
-
-
-@target("partner_id")
-def partner(fx):
-    # the cases targets may have made this partner already (referrals need one)
-    existing = [p for p in services.list_partners() if p.name == f"{MARKER} Kita"]
-    if existing:
-        return existing[0].id
-    return services.create_partner({"name": f"{MARKER} Kita", "kind": "childcare"}, ACTOR).id
+from tests.isolation.targets_network import agency
 
 
 def _contract(fx):
-    agency_id = agency(fx) if not services.list_agencies() else services.list_agencies()[0].id
+    agency_id = agency(fx) if not network.list_agencies() else network.list_agencies()[0].id
     return services.create_contract(
         {
             "agency_id": agency_id,

@@ -60,7 +60,7 @@ def worker(app):
 
 @pytest.fixture
 def agencies(app, tenant_a, tenant_b):
-    from contracts.services import create_agency
+    from network.services import create_agency
 
     with app.app_context():
         for fx in (tenant_a, tenant_b):
@@ -73,7 +73,7 @@ def agencies(app, tenant_a, tenant_b):
 def test_tasks_of_two_tenants_interleaved_see_only_their_own_rows(app, worker, tenant_a, tenant_b, agencies):
     """Does a task on a real worker see only its tenant's rows, even when both tenants' tasks run interleaved?"""
     from core.tenancy.context import tenant_context
-    from tenants.tasks import tenant_summary
+    from network.tasks import tenant_summary
 
     sent = []
     with app.app_context():
@@ -97,8 +97,9 @@ def test_tasks_of_two_tenants_interleaved_see_only_their_own_rows(app, worker, t
 
 def test_a_task_without_tenant_is_refused(app, worker):
     """Can a tenant task be sent without a tenant? (Only platform-wide tasks may.)"""
+    from core.celery import ping
     from core.tenancy.context import NoTenantContext
-    from tenants.tasks import ping, tenant_summary
+    from network.tasks import tenant_summary
 
     with app.app_context():
         with pytest.raises(NoTenantContext):
@@ -108,7 +109,7 @@ def test_a_task_without_tenant_is_refused(app, worker):
 
 def test_a_tenant_task_that_arrives_without_header_fails_on_the_worker(app, worker):
     """If a message without tenant reaches the worker (e.g. sent by a foreign producer), does the task fail?"""
-    from tenants.tasks import tenant_summary
+    from network.tasks import tenant_summary
 
     with app.app_context():
         result = worker.send_task(tenant_summary.name)

@@ -61,9 +61,9 @@ def _agency_count(conn):
 
 @pytest.fixture
 def two_agencies(app, tenant_a, tenant_b):
-    from contracts.services import create_agency
     from core.audit import Actor
     from core.extensions import db
+    from network.services import create_agency
 
     with app.app_context():
         for fx in (tenant_a, tenant_b):

@@ -11,7 +11,7 @@ ACTOR = Actor.system("test")
 
 @pytest.fixture
 def agencies(app_ctx, tenant_a, tenant_b):
-    from contracts.services import create_agency
+    from network.services import create_agency
 
     ids = {}
     for fx in (tenant_a, tenant_b):
@@ -23,8 +23,8 @@ def agencies(app_ctx, tenant_a, tenant_b):
 
 def test_query_without_tenant_fails_closed(agencies):
     """Does a query on tenant data without a tenant context raise instead of returning everything?"""
-    from contracts.models import Agency
     from core.tenancy.context import NoTenantContext
+    from network.models import Agency
 
     with pytest.raises(NoTenantContext):
         db.session.scalars(select(Agency)).all()
@@ -32,7 +32,7 @@ def test_query_without_tenant_fails_closed(agencies):
 
 def test_queries_see_only_the_current_tenant(agencies, tenant_a, tenant_b):
     """Do select, get and bulk update under tenant A touch only A's rows?"""
-    from contracts.models import Agency
+    from network.models import Agency
 
     with tenant_a.context():
         assert [a.name for a in db.session.scalars(select(Agency))] == ["Jugendamt alpha"]
@@ -46,7 +46,7 @@ def test_queries_see_only_the_current_tenant(agencies, tenant_a, tenant_b):
 
 def test_insert_is_stamped_with_the_current_tenant(app_ctx, tenant_a):
     """Is a new row without tenant_id written for the tenant in context?"""
-    from contracts.models import Agency
+    from network.models import Agency
 
     with tenant_a.context():
         agency = Agency(name="Sozialamt")
@@ -58,8 +58,8 @@ def test_insert_is_stamped_with_the_current_tenant(app_ctx, tenant_a):
 
 def test_writing_another_tenants_row_raises(agencies, tenant_a, tenant_b):
     """Can code running as tenant A change or create a row of tenant B?"""
-    from contracts.models import Agency
     from core.tenancy.context import CrossTenantWrite
+    from network.models import Agency
 
     with tenant_b.context():
         agency_b = db.session.get(Agency, agencies["beta"])
@@ -106,8 +106,8 @@ def test_counts_and_subqueries_are_filtered_too(agencies, tenant_a):
     """Are aggregate queries (count(*) … select_from, subqueries) filtered like plain selects?"""
     from sqlalchemy import func
 
-    from contracts.models import Agency
     from core.tenancy.context import NoTenantContext
+    from network.models import Agency
 
     with tenant_a.context():
         assert db.session.scalar(select(func.count()).select_from(Agency)) == 1

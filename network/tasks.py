@@ -1,23 +1,22 @@
-"""Celery tasks of tenants/ (thin: they call services)."""
+"""Celery tasks of network/ (thin: they read or call services)."""
+import time
+
 from sqlalchemy import func, select
 
 from core.celery import celery_app
 from core.extensions import db
+from core.tenancy.context import current_tenant_id
+from network.models import Agency
+from tenants.models import Membership
 
 
-@celery_app.task(name="tenants.tenant_summary")
+@celery_app.task(name="network.tenant_summary")
 def tenant_summary(hold_seconds: float = 0.0) -> dict:
-    """What the current tenant holds, for the admin console and for checking that workers run tenant-scoped.
+    """What the current tenant holds, for checking that workers run tenant-scoped.
 
     `hold_seconds` (at most 2) keeps the task's transaction open between two reads, so tests can make tasks of
     several tenants overlap on one worker and show that neither sees the other's rows.
     """
-    import time
-
-    from contracts.models import Agency
-    from core.tenancy.context import current_tenant_id
-    from tenants.models import Membership
-
     started = time.time()
     agencies = sorted(db.session.scalars(select(Agency.name)))
     time.sleep(max(0.0, min(float(hold_seconds), 2.0)))
@@ -29,9 +28,3 @@ def tenant_summary(hold_seconds: float = 0.0) -> dict:
         "started": started,
         "finished": time.time(),
     }
-
-
-@celery_app.task(name="tenants.ping", platform_wide=True)
-def ping() -> str:
-    """A platform-wide task (no tenant): used by readiness checks of workers."""
-    return "pong"

@@ -1003,7 +1003,8 @@ def report(date_from: date, date_to: date, agency_id: int | None = None) -> dict
         query = (
             select(ServiceArea.name, func.sum(ServiceEntry.minutes))
             .join(
-                            and_(
+                ServiceArea,
+                and_(
                     ServiceArea.id == ServiceEntry.service_area_id,
                     ServiceArea.tenant_id == ServiceEntry.tenant_id,
                 ),

@@ -34,11 +34,12 @@ class TenantTask(Task):
                     if not self.platform_wide:
                         raise NoTenantContext(f"task {self.name} has no tenant")
                     result = self.run(*args, **kwargs)
-                else:
-                    with tenant_context(int(tenant_id), zone=_header(self.request, "tenant_zone")):
-                        result = self.run(*args, **kwargs)
-                db.session.commit()
-                return result
+                    db.session.commit()
+                    return result
+                with tenant_context(int(tenant_id), zone=_header(self.request, "tenant_zone")):
+                    result = self.run(*args, **kwargs)
+                    db.session.commit()  # inside the tenant: the last flush is written as this tenant
+                    return result
             except BaseException:
                 db.session.rollback()
                 raise

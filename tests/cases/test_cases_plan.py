@@ -88,13 +88,13 @@ def test_service_entry_and_warning(tenant_a, client, h, case):
 
 
 def test_funding_check_registry_silences_warning(tenant_a, client, h, case):
-    """When a registered funding check confirms an approval, is the warning gone?"""
-    from cases import services
+    """When a receiver of core.signals.service_funded confirms an approval, is the warning gone?"""
+    from core import signals
 
-    def covered(case_row, on, area):
+    def covered(case_row, on, area, **_kwargs):
         return area.code == "childcare"
 
-    services.FUNDING_CHECKS.append(covered)
+    signals.service_funded.connect(covered)
     try:
         url = f"/api/v1/cases/{case['id']}/services"
         r = client.post(url, json={"on": "2026-02-03", "minutes": 30, "service_area": "childcare"}, headers=h)
@@ -102,7 +102,7 @@ def test_funding_check_registry_silences_warning(tenant_a, client, h, case):
         r = client.post(url, json={"on": "2026-02-03", "minutes": 30, "service_area": "housing"}, headers=h)
         assert r.json["funding_warning"] is True
     finally:
-        services.FUNDING_CHECKS.remove(covered)
+        signals.service_funded.disconnect(covered)
 
 
 @pytest.mark.parametrize(

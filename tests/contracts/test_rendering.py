@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from contracts import rendering
 from contracts.services import DEFAULT_TEMPLATE_PATH
+from core import clock
 from tests.contracts.conftest import contract_payload
 
 
@@ -65,7 +66,7 @@ def test_ampersand_and_angle_bracket_in_partner_name_render_correctly(
         template = services.ensure_default_template(tenant.id)
         data = rendering.render_docx(
             DEFAULT_TEMPLATE_PATH.read_bytes(),
-            rendering.contract_context(contract, tenant, services.today_local()),
+            rendering.contract_context(contract, tenant, clock.today()),
         )
         assert template.builtin
     text = _text_of(data)  # python-docx parses the XML: a raw '&' or '<' would have broken it
@@ -204,6 +205,11 @@ def test_template_upload_versions_and_contract_keeps_its_version(
         assert "Erste Fassung für Jobcenter Musterstadt" in text
 
 
+def _document(client, headers, contract_id: int, document_id: int) -> dict:
+    detail = client.get(f"/api/v1/contracts/{contract_id}", headers=headers).json
+    return next(d for d in detail["documents"] if d["id"] == document_id)
+
+
 @pytest.mark.slow
 def test_render_docx_and_pdf_with_libreoffice(client, tenant_a, api_token, make_agency):
     """Does POST …/documents render a .docx and (by the Celery task) a PDF whose text holds the rate table
@@ -214,8 +220,9 @@ def test_render_docx_and_pdf_with_libreoffice(client, tenant_a, api_token, make_
     cid = _make_contract(client, headers, make_agency(tenant_a, name="Jobcenter Musterstadt & Umland"))
     r = client.post(f"/api/v1/contracts/{cid}/documents", headers=headers)
     assert r.status_code == 201, r.json
-    doc = r.json
-    assert doc["docx_url"] and doc["pdf_url"], doc  # eager Celery: the PDF is ready
+    assert r.json["pdf_url"] is None  # the PDF task is sent after the commit (API.md: null until ready)
+    doc = _document(client, headers, cid, r.json["id"])
+    assert doc["docx_url"] and doc["pdf_url"], doc  # eager Celery: ready once the request has committed
     docx_bytes = client.get(doc["docx_url"], headers=headers).data
     assert hashlib.sha256(docx_bytes).hexdigest() == doc["sha256"]
     assert "Jobcenter Musterstadt & Umland" in _text_of(docx_bytes)
@@ -254,7 +261,8 @@ def test_failed_conversion_is_visible_on_the_document(client, tenant_a, api_toke
     cid = _make_contract(client, headers, make_agency(tenant_a))
     app.config["SOFFICE_BINARY"] = "/nonexistent/soffice"
     try:
-        doc = client.post(f"/api/v1/contracts/{cid}/documents", headers=headers).json
+        posted = client.post(f"/api/v1/contracts/{cid}/documents", headers=headers).json
+        doc = _document(client, headers, cid, posted["id"])
     finally:
         app.config["SOFFICE_BINARY"] = "soffice"
     assert doc["pdf_url"] is None and doc["pdf_status"] == "failed" and "not installed" in doc["pdf_error"]

@@ -1,9 +1,8 @@
-# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """Cases through /api/v1/cases: phases, closing and reopening, who sees which case, filters, audit trail."""
 
 from sqlalchemy import select
 
-from tests.cases.factories_cases import advance, api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
+from tests.cases.conftest import advance
 
 
 def test_phases_one_step_at_a_time(tenant_a, client, api_token, make_case):

@@ -1,9 +1,6 @@
-# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """Clients and their children through /api/v1/clients."""
 
 from datetime import date
-
-from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 
 def test_create_client_with_children_and_pseudonym(tenant_a, client, api_token, make_client):

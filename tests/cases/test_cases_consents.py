@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """Consent (release from confidentiality) per receiving agency: its states and the question `may_share`."""
 
 from datetime import date, timedelta
@@ -6,7 +5,6 @@ from datetime import date, timedelta
 import pytest
 
 from core.audit import Actor
-from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 ACTOR = Actor.system("test")
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """The case manager's journey in the browser (server-rendered pages), and who may see what."""
 
 import re
@@ -6,8 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
-
-from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

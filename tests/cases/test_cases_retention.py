@@ -1,11 +1,9 @@
-# ruff: noqa: F811  (the fixtures are imported from factories_cases; test arguments name them again)
 """Erasure by anonymisation and the retention rule (Celery task on the real database)."""
 
 import pytest
 from sqlalchemy import select
 
 from core.audit import Actor
-from tests.cases.factories_cases import api_token, make_case, make_client, user_id  # noqa: F401 (fixtures)
 
 ACTOR = Actor.system("test")
 

@@ -109,7 +109,7 @@ class ConsentSchema(Schema):
     )
 
     def current_status(self, consent):
-        from cases.services import today
+        from core.clock import today
 
         return consent.status_on(today())
 

@@ -101,13 +101,14 @@ def test_future_given_on_refused(tenant_a, client, api_token, make_client, agenc
 def test_may_share(app, tenant_a, make_client, agency_id):
     """Does may_share say yes only for the named agency and item, between giving and withdrawal/expiry?"""
     from cases import services
+    from core.extensions import db
     from network.models import Agency
     from network.services import create_agency
 
     c = make_client(tenant_a)
     with app.app_context(), tenant_a.context():
         client_row = services.get_client(c["id"])
-        jobcenter = services.db.session.get(Agency, agency_id)
+        jobcenter = db.session.get(Agency, agency_id)
         other = create_agency({"name": "Jugendamt"}, ACTOR)
         consent = services.create_consent(
             client_row,

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from core.audit import Actor
+from core.problems import Conflict
 
 
 @pytest.fixture
@@ -157,7 +158,7 @@ def test_billed_entry_is_immutable(tenant_a, client, h, case, app):
     with app.app_context(), tenant_a.context():
         entry = db.session.get(ServiceEntry, billed["id"])
         services.mark_billed([entry], Actor.system("billing"), invoice_line_id=7)
-        with pytest.raises(services.Conflict):
+        with pytest.raises(Conflict):
             services.mark_billed([entry], Actor.system("billing"))  # never twice
         db.session.commit()
     assert client.patch(f"{url}/{billed['id']}", json={"minutes": 10}, headers=h).status_code == 409

@@ -1,0 +1,88 @@
+"""Referrals to partners and agencies, allowed only with the consents they need."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from cases.models import (
+    Case,
+    Referral,
+)
+from cases.services.case_file import refuse_if_closed
+from cases.services.consents import consents_of, may_share
+from cases.services.timeline import record_event
+from core import audit
+from core import validation as v
+from core.audit import Actor
+from core.clock import today
+from core.extensions import db
+from core.problems import Conflict, NotFound
+from network.models import Partner
+
+REFERRAL_TRANSITIONS = {
+    "pending": {"accepted", "rejected"},
+    "accepted": {"done"},
+    "rejected": set(),
+    "done": set(),
+}
+
+
+def refer(case: Case, data: dict, actor: Actor) -> Referral:
+    """Refer the case to a partner organisation; needs today's consent for that partner covering needs."""
+    refuse_if_closed(case)
+    errors = v.Errors()
+    partner = v.row(errors, Partner, data.get("partner_id"), "partner_id")
+    if data.get("partner_id") in (None, ""):
+        errors.add("partner_id", _l("Required."))
+    on = v.date_field(errors, data, "referred_on", not_future=True) or today()
+    errors.raise_if_any(_l("The referral has invalid fields."))
+    client = case.client
+    if not may_share(client, "needs", partner, on):
+        raise Conflict(
+            _l("There is no valid consent of the client to pass their needs on to this partner."),
+            {"partner_id": [_l("No valid consent for this partner.")]},
+        )
+    consent = next(
+        c
+        for c in consents_of(client)
+        if c.partner_id == partner.id and c.status_on(on) == "given" and "needs" in c.data_items
+    )
+    referral = Referral(
+        case_id=case.id,
+        partner_id=partner.id,
+        consent_id=consent.id,
+        referred_on=on,
+        reason=v.text(data.get("reason"), 5000),
+        status="pending",
+    )
+    db.session.add(referral)
+    db.session.flush()
+    record_event(case, "referral", partner.name, actor)
+    audit.record(actor, "referral.create", referral, diff={"partner_id": [None, partner.id]})
+    return referral
+
+
+def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: date | None = None) -> Referral:
+    errors = v.Errors()
+    v.choice(errors, to, "to", tuple(REFERRAL_TRANSITIONS), required=True)
+    on = v.date_field(errors, {"on": on}, "on", not_future=True) or today()
+    errors.raise_if_any(_l("Invalid referral step."))
+    if to not in REFERRAL_TRANSITIONS[referral.status]:
+        raise Conflict(_l("This step is not allowed for the referral."))
+    old = referral.status
+    referral.status, referral.status_on = to, on
+    record_event(case, "referral_status", f"{old} → {to}", actor)
+    audit.record(actor, "referral.update", referral, diff={"status": [old, to]})
+    return referral
+
+
+def get_referral(case: Case, referral_id: int) -> Referral:
+    referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, Referral.case_id == case.id))
+    if referral is None:
+        raise NotFound(_l("No referral with id %(id)s.", id=referral_id))
+    return referral
+
+
+def referrals_of(case: Case) -> list[Referral]:
+    return list(db.session.scalars(select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)))

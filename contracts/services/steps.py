@@ -1,0 +1,170 @@
+"""The contract lifecycle in steps (review, four-eyes approval, sending, signing, ending) and amendments."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from contracts.lifecycle import END_REASONS, Gap, allowed_next, completeness_gaps
+from contracts.models import (
+    STATUSES,
+    Contract,
+    ContractStep,
+)
+from contracts.services.terms import TERM_FIELDS, get_contract, rates_plain, set_partners, set_rates, term_authors
+from core import audit, clock
+from core import validation as v
+from core.audit import Actor
+from core.extensions import db
+from core.problems import Conflict, ValidationFailed
+
+
+def transition(
+    contract: Contract,
+    to: str,
+    actor: Actor,
+    on: date | None = None,
+    end_reason: str | None = None,
+    note: str = "",
+) -> ContractStep:
+    """One lifecycle step, with who and when; illegal steps, self-approval and incomplete sending are
+    conflicts."""
+    if to not in STATUSES:
+        raise ValidationFailed(
+            _l("Unknown state."), {"to": [_l("One of: %(choices)s.", choices=", ".join(STATUSES))]}
+        )
+    on = on or clock.today()
+    allowed = allowed_next(contract.status)
+    if to not in allowed:
+        raise Conflict(
+            _l(
+                "A contract in state %(status)s cannot go to %(to)s; possible: %(allowed)s.",
+                status=contract.status,
+                to=to,
+                allowed=", ".join(allowed) or "–",
+            ),
+            {"to": [_l("Not allowed from %(status)s.", status=contract.status)]},
+        )
+    last = contract.steps[-1] if contract.steps else None
+    if last is not None and on < last.effective_on:
+        raise ValidationFailed(
+            _l("A step cannot be dated before the previous one."),
+            {"on": [_l("Not before %(date)s.", date=last.effective_on.isoformat())]},
+        )
+    if to == "approved" and actor.user_id in term_authors(contract):
+        raise Conflict(
+            _l("Four-eyes principle: the person who drafted the contract cannot approve it."),
+            {"to": [_l("Needs approval by another person.")]},
+        )
+    if to == "sent":
+        if gaps := completeness_gaps(contract):
+            errors = v.Errors()
+            for gap in gaps:
+                errors.add(gap.field, gap.message)
+            raise Conflict(
+                _l("The agreement is incomplete: %(gaps)s", gaps=" ".join(str(g.message) for g in gaps)),
+                errors,
+            )
+    if to == "ended":
+        end_reason = end_reason or (
+            "expired" if contract.valid_to and on >= contract.valid_to else "terminated"
+        )
+        if end_reason not in END_REASONS:
+            raise ValidationFailed(
+                _l("Unknown end reason."),
+                {"end_reason": [_l("One of: %(choices)s.", choices=", ".join(END_REASONS))]},
+            )
+        contract.end_reason = end_reason
+    step = ContractStep(
+        contract_id=contract.id,
+        from_status=contract.status,
+        to_status=to,
+        effective_on=on,
+        by_user_id=actor.user_id,
+        by_label=actor.label,
+        note=(note or "").strip(),
+    )
+    db.session.add(step)
+    audit.record(
+        actor,
+        "contract.transition",
+        contract,
+        diff={"status": [contract.status, to], "on": [None, on.isoformat()]},
+    )
+    contract.status = to
+    if to == "active" and contract.amends_id is not None:
+        # The amendment replaces the version it amends.
+        previous = get_contract(contract.amends_id)
+        if previous.status == "active":
+            transition(previous, "ended", actor, on=on, end_reason="amended")
+    db.session.flush()
+    db.session.expire(contract, ["steps"])
+    return step
+
+
+def completeness(contract: Contract) -> list[Gap]:
+    return completeness_gaps(contract)
+
+
+def create_amendment(contract: Contract, actor: Actor) -> Contract:
+    """A new draft version of an active contract with the same terms; the active one stays in force until
+    then."""
+    if contract.status != "active":
+        raise Conflict(_l("Only an active contract is amended; drafts are edited directly."))
+    if (
+        db.session.scalar(
+            select(Contract.id).where(Contract.amends_id == contract.id, Contract.status != "ended")
+        )
+        is not None
+    ):
+        raise Conflict(_l("An amendment of this contract is already in progress."))
+    terms = {k: getattr(contract, k) for k in TERM_FIELDS}
+    amendment = Contract(
+        **terms,
+        amends_id=contract.id,
+        version=contract.version + 1,
+        status="draft",
+        drafted_by_id=actor.user_id,
+    )
+    db.session.add(amendment)
+    db.session.flush()
+    set_rates(
+        amendment,
+        [
+            {
+                "kind": r.kind,
+                "service_area_id": r.service_area_id,
+                "amount_cents": r.amount_cents,
+                "label": r.label,
+            }
+            for r in contract.rates
+        ],
+    )
+    set_partners(amendment, [cp.partner_id for cp in contract.partners])
+    db.session.flush()
+    audit.record(
+        actor,
+        "contract.amend",
+        amendment,
+        diff={"amends_id": [None, contract.id], "version": [None, amendment.version]},
+    )
+    return amendment
+
+
+def terms_diff(old: Contract, new: Contract) -> list[tuple[str, object, object]]:
+    """(field, old, new) for every term that differs between two versions, rate lines included."""
+    rows = [(k, getattr(old, k), getattr(new, k)) for k in TERM_FIELDS if getattr(old, k) != getattr(new, k)]
+    if rates_plain(old) != rates_plain(new):
+        rows.append(("rates", "; ".join(rates_plain(old)), "; ".join(rates_plain(new))))
+    return rows
+
+
+def versions_of(contract: Contract) -> list[Contract]:
+    """The chain of versions this contract belongs to, oldest first."""
+    root = contract
+    while root.amends_id is not None:
+        root = get_contract(root.amends_id)
+    chain = [root]
+    while nxt := db.session.scalar(select(Contract).where(Contract.amends_id == chain[-1].id)):
+        chain.append(nxt)
+    return chain

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from cases import forms as F
 from cases import services
 from cases.models import Case, Client, ServiceEntry
-from core import clock
+from core import clock, signals
 from core.extensions import db
 from core.forms import apply_service_errors, flash_outcome, run_form
 from core.problems import ServiceError
@@ -409,6 +409,7 @@ def case(case_id: int):
         total_minutes=sum(e.minutes for e in entries),
         transition_form=F.TransitionForm(),
         can_write=row.status != "closed",
+        links=signals.links_for(row, g.membership.role),  # e.g. funding approvals, one layer up
     )
 
 

@@ -21,7 +21,7 @@ from contracts.forms import (
     TransitionForm,
 )
 from contracts.lifecycle import allowed_next
-from core import audit, clock, storage
+from core import audit, clock, signals, storage
 from core.extensions import db
 from core.forms import apply_service_errors, flash_outcome, problem_text, run_form
 from core.money import cents_to_input, format_cents, parse_euros
@@ -193,7 +193,8 @@ def contract(contract_id: int):
         diff=_readable_diff(services.terms_diff(previous, contract)) if previous else [], previous=previous,
         signed_form=SignedCopyForm(),
         enrolments=services.enrolments_of_contract(contract), today=clock.today(),
-        four_eyes_blocked=contract.drafted_by_id is not None and contract.drafted_by_id == current_user.id)
+        four_eyes_blocked=contract.drafted_by_id is not None and contract.drafted_by_id == current_user.id,
+        links=signals.links_for(contract, g.membership.role))  # e.g. the efficiency report, one layer up
 
 
 def _readable_diff(rows: list[tuple[str, object, object]]) -> list[tuple[str, str, str]]:
@@ -282,72 +283,6 @@ def download_docx(contract_id: int, document_id: int):
 @requires("contracts.read")
 def download_pdf(contract_id: int, document_id: int):
     return _send_document(contract_id, document_id, "pdf")
-
-
-# --- efficiency review report -------------------------------------------------------------------------------
-
-
-def _efficiency_period(contract) -> tuple:
-    """The period from ?from=&to= (ISO dates); the contract's validity clipped to today by default."""
-    from datetime import date
-
-    from contracts.efficiency import default_period
-
-    first, last = default_period(contract, clock.today())
-    try:
-        if request.args.get("from"):
-            first = date.fromisoformat(request.args["from"])
-        if request.args.get("to"):
-            last = date.fromisoformat(request.args["to"])
-    except ValueError:
-        flash(_("Not a valid date; the default period is shown."), "error")
-        return default_period(contract, clock.today())
-    if last < first:
-        flash(_("The end of the period lies before its start; the default period is shown."), "error")
-        return default_period(contract, clock.today())
-    return first, last
-
-
-@bp.get("/contracts/<int:contract_id>/efficiency")
-@requires("contracts.read")
-def efficiency(contract_id: int):
-    from contracts import efficiency as eff
-
-    contract = services.get_contract(contract_id)
-    first, last = _efficiency_period(contract)
-    report = eff.efficiency_report(contract, first, last)
-    names = eff.labels()
-    lines = [dict(x, title=eff.line_label(x, names["kinds"]), quantity_text=eff.quantity_text(x))
-             for x in report["lines"]]
-    outcomes = [(names["outcomes"].get(k, k), n) for k, n in report["outcomes"].items()]
-    return render_template("contracts/efficiency.html", contract=contract, report=report, lines=lines,
-                           outcomes=outcomes, share=eff.percent(report["budget_share"]), first=first, last=last)
-
-
-@bp.get("/contracts/<int:contract_id>/efficiency.pdf")
-@requires("contracts.read")
-def efficiency_pdf(contract_id: int):
-    from flask import Response, current_app
-
-    from contracts import efficiency as eff
-    from core.conversion import ConversionFailed, docx_to_pdf
-
-    contract = services.get_contract(contract_id)
-    first, last = _efficiency_period(contract)
-    report = eff.efficiency_report(contract, first, last)
-    try:
-        pdf = docx_to_pdf(eff.report_docx(report), binary=current_app.config["SOFFICE_BINARY"])
-    except ConversionFailed as exc:
-        db.session.rollback()
-        flash(_("The PDF could not be created (%(reason)s).", reason=str(exc)), "error")
-        return redirect(url_for("contracts.efficiency", contract_id=contract.id, **{"from": first.isoformat(),
-                                                                                  "to": last.isoformat()}))
-    audit.record(current_actor(), "contract.efficiency_report", contract,
-                 diff={"period": [None, f"{first.isoformat()}/{last.isoformat()}"]})
-    db.session.commit()
-    name = f"wirtschaftlichkeit-{contract.id}-{first.isoformat()}-{last.isoformat()}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- templates ----------------------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
 def _connect_signals() -> None:
     """Each package answers the questions of the layers below it (core.signals), in layer order: the demo seed
     runs network, cases, contracts, billing."""
+    from billing import receivers as billing_receivers
     from cases import demo as cases_demo
     from cases import receivers as cases_receivers
     from contracts import demo as contracts_demo
@@ -163,7 +164,8 @@ def _connect_signals() -> None:
     from network import services as network_services
 
     for connect in (network_services.connect_signals, network_demo.connect_signals, cases_receivers.connect_signals,
-                    cases_demo.connect_signals, contracts_receivers.connect_signals, contracts_demo.connect_signals):
+                    cases_demo.connect_signals, contracts_receivers.connect_signals, contracts_demo.connect_signals,
+                    billing_receivers.connect_signals):
         connect()
     signals.check_connected()
 

@@ -5,6 +5,8 @@ start-up; `check_connected()` then refuses to start when a required question has
 missing connection is an error at start-up, never a silent "no". Receivers return their answer; `ask()`
 collects the answers that are not None.
 """
+from typing import NamedTuple
+
 from blinker import NamedSignal, Namespace
 
 _signals = Namespace()
@@ -25,12 +27,24 @@ ordered by name (sender: None); for member forms below the directory.""")
 demo_seeding = _signals.signal("demo-seeding", doc="""The demo alliance is being seeded (sender: the Tenant;
 kwargs users {role: User}, actor). Each package adds its part, in layer order, and returns lines to print.""")
 
+page_links = _signals.signal("page-links", doc="""Links that a higher package adds to a lower package's page
+(sender: the row shown, e.g. a Case or a Contract; kwarg role, the member's role). Receivers return a list of
+PageLink (or None when the row is not theirs to link).""")
+
+
+class PageLink(NamedTuple):
+    section: str  # the heading the link stands under
+    label: str
+    url: str
+
+
 REQUIRED: dict[NamedSignal, int] = {
     # signal: how many receivers at least (one per package that must answer)
     tenant_created: 1,  # network seeds the service areas
     deletion_refused: 2,  # cases (needs, consents, entries, …) and contracts (contracts, rate lines, …)
     service_funded: 1,  # contracts (funding approvals)
     agency_choices: 1,  # network
+    page_links: 2,  # contracts (a case's funding approvals), billing (a contract's efficiency report)
 }
 
 
@@ -41,6 +55,11 @@ class SignalNotConnected(RuntimeError):
 def ask(signal: NamedSignal, sender=None, **kwargs) -> list:
     """Send `signal` and return the receivers' answers that are not None."""
     return [answer for _receiver, answer in signal.send(sender, **kwargs) if answer is not None]
+
+
+def links_for(row, role) -> list[PageLink]:
+    """The links the higher packages add to `row`'s page, in layer order."""
+    return [link for answer in ask(page_links, row, role=role) for link in answer]
 
 
 def check_connected() -> None:

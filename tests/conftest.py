@@ -219,6 +219,26 @@ def tenant_b(make_tenant):
 
 
 @pytest.fixture
+def make_agency(app):
+    """Factory: an agency of a tenant fixture, committed; returns its id."""
+
+    def make(fx, name: str = "Jobcenter Musterstadt", **extra) -> int:
+        from core.audit import Actor
+        from core.extensions import db
+        from network.services import create_agency
+
+        with app.app_context(), fx.context():
+            agency = create_agency(
+                {"name": name, "kind": "jobcenter", "address": "Agenturstraße 5\n12345 Musterstadt", **extra},
+                Actor.system("test"),
+            )
+            db.session.commit()
+            return agency.id
+
+    return make
+
+
+@pytest.fixture
 def login(app):
     """Log a test client in as `role` of a tenant fixture (through the real login form, CSRF included)."""
     def do(client, fx: TenantFixture, role: str = "owner"):

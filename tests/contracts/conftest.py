@@ -1,7 +1,4 @@
-"""Factories for contract tests: a complete agreement payload and an agency to attach it to."""
-
-import pytest
-
+"""Factories for contract tests: a complete agreement payload (the agency comes from tests/conftest.py)."""
 
 def contract_payload(agency_id: int, **overrides) -> dict:
     """A complete agreement (passes the completeness check) with three rate lines."""
@@ -30,23 +27,3 @@ def contract_payload(agency_id: int, **overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def make_agency(app):
-    """Factory: an agency of a tenant fixture, committed; returns its id."""
-
-    def make(fx, name: str = "Jobcenter Musterstadt", **extra) -> int:
-        from core.audit import Actor
-        from core.extensions import db
-        from network.services import create_agency
-
-        with app.app_context(), fx.context():
-            agency = create_agency(
-                {"name": name, "kind": "jobcenter", "address": "Agenturstraße 5\n12345 Musterstadt", **extra},
-                Actor.system("test"),
-            )
-            db.session.commit()
-            return agency.id
-
-    return make

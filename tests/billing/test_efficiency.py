@@ -49,7 +49,7 @@ def _scenario(fx, agency_id, **terms):
 def test_report_computes_cost_according_to_the_agreement(app, tenant_a, make_agency):
     """Does the report count cases and case-months across two months, price 90 minutes at 32,50 €/h as 48,75 €,
     add the flat rate per billing period, and give the total, cost per case and budget share in exact cents?"""
-    from contracts.efficiency import efficiency_report
+    from billing.efficiency import efficiency_report
 
     agency_id = make_agency(tenant_a)
     with app.app_context(), tenant_a.context():
@@ -80,7 +80,7 @@ def test_report_computes_cost_according_to_the_agreement(app, tenant_a, make_age
 
 def test_single_enrolled_case_with_one_unit_line(app, tenant_a, make_agency):
     """Is one case with 90 minutes of childcare in January charged exactly 180,00 + 48,75 + 500,00 €?"""
-    from contracts.efficiency import efficiency_report
+    from billing.efficiency import efficiency_report
 
     agency_id = make_agency(tenant_a)
     with app.app_context(), tenant_a.context():
@@ -95,7 +95,7 @@ def test_single_enrolled_case_with_one_unit_line(app, tenant_a, make_agency):
 def test_prorated_case_months(app, tenant_a, make_agency):
     """With pro-rating by days, is each case-month charged amount × enrolled days ÷ days in month, rounded
     half-up per case and month?"""
-    from contracts.efficiency import efficiency_report
+    from billing.efficiency import efficiency_report
 
     agency_id = make_agency(tenant_a)
     with app.app_context(), tenant_a.context():
@@ -109,7 +109,7 @@ def test_prorated_case_months(app, tenant_a, make_agency):
 def test_quarterly_contract_charges_each_quarter_touched(app, tenant_a, make_agency):
     """With a quarterly billing cycle, is the flat rate per period charged once for each quarter the period
     touches (February to April: Q1 and Q2)?"""
-    from contracts.efficiency import efficiency_report
+    from billing.efficiency import efficiency_report
 
     agency_id = make_agency(tenant_a)
     with app.app_context(), tenant_a.context():
@@ -121,7 +121,7 @@ def test_quarterly_contract_charges_each_quarter_touched(app, tenant_a, make_age
 
 def test_period_outside_the_contract_is_empty(app, tenant_a, make_agency):
     """Does a period outside the contract's validity report nothing and cost nothing?"""
-    from contracts.efficiency import efficiency_report
+    from billing.efficiency import efficiency_report
 
     agency_id = make_agency(tenant_a)
     with app.app_context(), tenant_a.context():

@@ -1,3 +1,3 @@
-"""API of billing/ (filled in by its issue)."""
+"""API of billing/: billing runs and invoices (API.md `/billing/runs`, `/invoices`); none is served yet."""
 
 blueprints = ()

@@ -1,1 +1,2 @@
-"""Models of billing/ (filled in by its issue)."""
+"""Models of billing/: billing runs, invoices and what they billed; none is stored yet (the efficiency report
+needs no table of its own)."""

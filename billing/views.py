@@ -33,27 +33,29 @@ def _period(contract) -> tuple[date, date]:
     return first, last
 
 
+def _report(contract_id: int) -> dict:
+    contract = contracts.get_contract(contract_id)
+    return efficiency_report(contract, *_period(contract))
+
+
 @bp.get("/contracts/<int:contract_id>/efficiency")
 @requires("contracts.read")
 def efficiency(contract_id: int):
-    contract = contracts.get_contract(contract_id)
-    first, last = _period(contract)
-    report = efficiency_report(contract, first, last)
+    report = _report(contract_id)
     names = document.labels()
     lines = [dict(x, title=document.line_label(x, names["kinds"]), quantity_text=document.quantity_text(x))
              for x in report["lines"]]
     outcomes = [(names["outcomes"].get(k, k), n) for k, n in report["outcomes"].items()]
-    return render_template("billing/efficiency.html", contract=contract, report=report, lines=lines,
-                           outcomes=outcomes, share=document.percent(report["budget_share"]), first=first,
-                           last=last)
+    return render_template("billing/efficiency.html", contract=report["contract"], report=report, lines=lines,
+                           outcomes=outcomes, share=document.percent(report["budget_share"]),
+                           first=report["period_from"], last=report["period_to"])
 
 
 @bp.get("/contracts/<int:contract_id>/efficiency.pdf")
 @requires("contracts.read")
 def efficiency_pdf(contract_id: int):
-    contract = contracts.get_contract(contract_id)
-    first, last = _period(contract)
-    report = efficiency_report(contract, first, last)
+    report = _report(contract_id)
+    contract, first, last = report["contract"], report["period_from"], report["period_to"]
     try:
         pdf = docx_to_pdf(document.report_docx(report), binary=current_app.config["SOFFICE_BINARY"])
     except ConversionFailed as exc:

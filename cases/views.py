@@ -110,20 +110,7 @@ def clients():
 
 
 def _client_data(form: F.ClientForm) -> dict:
-    data = {
-        name: form[name].data
-        for name in (
-            "first_name",
-            "last_name",
-            "birth_year",
-            "phone",
-            "email",
-            "receives_sgb2",
-            "employment_status",
-            "education_level",
-            "confidential_note",
-        )
-    }
+    data = {name: form[name].data for name in services.CLIENT_FIELDS if name in form}  # the note may be hidden
     years = [part.strip() for part in (form.children.data or "").split(",") if part.strip()]
     data["children"] = [{"birth_year": year} for year in years]
     return data
@@ -169,18 +156,7 @@ def client(client_id: int):
 @requires("cases.write")
 def edit_client(client_id: int):
     row = services.get_client(client_id, current_actor())
-    current = {
-        name: getattr(row, name)
-        for name in (
-            "first_name",
-            "last_name",
-            "birth_year",
-            "phone",
-            "email",
-            "receives_sgb2",
-            "confidential_note",
-        )
-    }
+    current = {name: getattr(row, name) for name in services.CLIENT_FIELDS}
     form = F.ClientForm(
         data={
             **current,
@@ -193,11 +169,7 @@ def edit_client(client_id: int):
     if not show_note:
         del form.confidential_note
     if form.validate_on_submit():
-        data = (
-            _client_data(form)
-            if show_note
-            else {k: v for k, v in _client_data(form).items() if k != "confidential_note"}
-        )
+        data = _client_data(form)
         if run_form(form, lambda: services.update_client(row, data, current_actor())):
             flash(_("Saved."), "success")
             return redirect(url_for("cases.client", client_id=row.id))

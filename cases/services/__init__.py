@@ -21,6 +21,7 @@ from cases.services.case_file import (
 )
 from cases.services.caseload import my_caseload
 from cases.services.clients import (
+    CLIENT_FIELDS,
     client_query,
     create_client,
     get_client,
@@ -74,7 +75,7 @@ from cases.services.service_log import (
 from cases.services.timeline import timeline
 
 __all__ = [
-    "GOAL_TRANSITIONS", "MAX_MINUTES", "OPEN_PHASES", "REFERRAL_TRANSITIONS",
+    "CLIENT_FIELDS", "GOAL_TRANSITIONS", "MAX_MINUTES", "OPEN_PHASES", "REFERRAL_TRANSITIONS",
     "add_goal", "add_need", "add_service_entry", "anonymise_client", "apply_retention", "approve_plan",
     "case_managers", "case_query", "case_settings", "check_transition", "client_query", "consents_of",
     "create_case", "create_client", "create_consent", "delete_service_entry", "entries_of", "export_client",

@@ -19,6 +19,9 @@ from core.extensions import db
 from core.problems import Conflict, NotFound, ValidationFailed
 from tenants.roles import can
 
+# what a client record holds (forms, API and the Art. 15 export list the same fields)
+CLIENT_FIELDS = ("first_name", "last_name", "birth_year", "phone", "email", "receives_sgb2", "employment_status",
+                 "education_level", "confidential_note")
 CLIENT_TEXT_FIELDS = {
     "first_name": 100,
     "last_name": 100,

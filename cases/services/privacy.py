@@ -11,6 +11,7 @@ from cases.models import (
     Client,
     ServiceEntry,
 )
+from cases.services.clients import CLIENT_FIELDS
 from cases.services.consents import consents_of
 from cases.services.plan import goals_of, needs_of
 from cases.services.referrals import referrals_of
@@ -33,20 +34,7 @@ def export_client(client: Client, actor: Actor) -> dict:
 
     cases = list(db.session.scalars(select(Case).where(Case.client_id == client.id).order_by(Case.id)))
     data = {
-        "client": plain(
-            client,
-            "pseudonym",
-            "first_name",
-            "last_name",
-            "birth_year",
-            "phone",
-            "email",
-            "receives_sgb2",
-            "employment_status",
-            "education_level",
-            "confidential_note",
-            "created_at",
-        ),
+        "client": plain(client, "pseudonym", *CLIENT_FIELDS, "created_at"),
         "children": [{"birth_year": c.birth_year} for c in client.children],
         "consents": [
             plain(

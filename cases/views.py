@@ -4,8 +4,6 @@ Views only translate between forms and services; every rule lives in cases.servi
 is shown again on its own page with the messages next to the fields (one question per page, GOV.UK style).
 """
 
-import csv
-import io
 import json
 import re
 from datetime import date
@@ -17,7 +15,7 @@ from sqlalchemy import func, select
 from cases import forms as F
 from cases import services
 from cases.models import Case, Client, ServiceEntry
-from core import clock, signals
+from core import clock, signals, spreadsheets
 from core.extensions import db
 from core.forms import apply_service_errors, flash_outcome, run_form
 from core.problems import ServiceError
@@ -659,25 +657,11 @@ def _report_download(extension: str, mimetype: str, body) -> Response:
 
 
 def _csv(rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")  # German Excel opens ;-separated CSV directly
-    writer.writerow(["section", "key", "value"])
-    writer.writerows(rows)
-    return "\ufeff" + out.getvalue()
+    return spreadsheets.csv_text(["section", "key", "value"], rows)
 
 
 def _xlsx(rows) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "report"
-    sheet.append(["section", "key", "value"])
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes("report", ["section", "key", "value"], rows)
 
 
 @bp.get("/reports.csv")

@@ -13,13 +13,51 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+class UnsafeConfiguration(RuntimeError):
+    """The configuration would make a production start unsafe; the message says why in one line."""
+
+
+def production() -> bool:
+    return (os.environ.get("APP_ENV") or "").strip().lower() == "production"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment. Without it: refused in production; elsewhere a random key made once and
+    kept in the instance folder (mode 0600), so that no two installations share a key anyone can read."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production():
+        raise UnsafeConfiguration("APP_ENV=production needs SECRET_KEY (a long random value, e.g. `openssl rand "
+                                  "-hex 32`); refusing to start with a generated one")
+    import secrets
+
+    path = Path(os.environ.get("INSTANCE_DIR") or INSTANCE_DIR) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # written aside and linked into place: a worker starting at the same moment reads a whole key or none
+        tmp = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another worker was first: use its key
+        finally:
+            tmp.unlink()
+        return path.read_text().strip()
+
+
 def load_config() -> dict:
     """Read the environment once, at app creation."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'buendnisnetz.db'}"
     broker = os.environ.get("CELERY_BROKER_URL") or None
     embedded = database_url.startswith("sqlite")
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "dev-only-not-secret",
+        "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATIONS_DATABASE_URL": os.environ.get("MIGRATIONS_DATABASE_URL") or database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

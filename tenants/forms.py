@@ -48,9 +48,16 @@ class MemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
     agency_id = SelectField(_l("Funding agency (only for role “Funding agency”)"), choices=[], validate_choice=False)
-    password = PasswordField(_l("Initial password (for a new user)"),
-                             validators=[Optional(), Length(min=MIN_LENGTH, max=1000)],
+
+
+class AcceptInvitationForm(FlaskForm):
+    """A new account's own name and password (an existing account accepts with one click)."""
+
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=1000)],
                              render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"), render_kw={"autocomplete": "new-password"},
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
 
 
 class RoleForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""Tenants (one per alliance), users (one identity each), memberships (a role in one tenant) and API tokens."""
+"""Tenants (one per alliance), users (one identity each), memberships (a role in one tenant), invitations to
+become a member, and API tokens."""
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -69,6 +70,28 @@ class Membership(TenantScoped, Timestamped, db.Model):
     agency_id: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class Invitation(TenantScoped, db.Model):
+    """An invitation to join a tenant with a role, sent by e-mail. Only a hash of the link's secret is kept; the
+    link is single-use (accepted_at) and expires. The invitee sets their own password or, with an account
+    already, accepts while logged in: nobody else ever chooses a member's password."""
+
+    __tablename__ = "invitations"
+    __tenant_args__ = (tenant_fk("agency_id", "agencies"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApiToken(TenantScoped, db.Model):

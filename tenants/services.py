@@ -8,7 +8,7 @@ from core import audit, signals
 from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
-from core.problems import Conflict, NotFound, ValidationFailed
+from core.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from core.tenancy.context import tenant_context
 from tenants.models import Membership, Tenant, User
 from tenants.passwords import hash_password, needs_rehash, password_problems, verify_password
@@ -84,8 +84,17 @@ def create_tenant(slug: str, name: str, owner: User, actor: Actor, **issuer) -> 
     return tenant
 
 
-def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: int | None = None) -> Membership:
-    """Give `user` a role in `tenant` (which must be the current tenant context)."""
+def _refuse_owner_change_by_non_owner(actor: Actor, *roles: str) -> None:
+    """Only owners make owners or touch an owner's membership (an admin could otherwise make a new owner and
+    demote the original one). The system (CLI, sign-up) may."""
+    if Role.OWNER in roles and actor.role is not None and actor.role != Role.OWNER:
+        raise Forbidden(_l("Only an owner can make someone an owner or change an owner's membership."),
+                        {"role": [_l("Only owners may do this.")]})
+
+
+def check_member_role(role: str, agency_id: int | None, actor: Actor) -> None:
+    """May `actor` give someone `role` (with `agency_id` for an agency member) in the current tenant?"""
+    _refuse_owner_change_by_non_owner(actor, role)
     if role not in ROLES:
         raise ValidationFailed(_l("Unknown role."), {"role": [_l("One of: %(choices)s.", choices=", ".join(ROLES))]})
     if role == Role.AGENCY and agency_id is None:
@@ -96,6 +105,12 @@ def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: i
     if agency_id is not None:
         if agency_id not in dict(agency_choices()):
             raise ValidationFailed(_l("Unknown agency."), {"agency_id": [_l("No such agency in this alliance.")]})
+
+
+def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: int | None = None) -> Membership:
+    """Give `user` a role in `tenant` (which must be the current tenant context). Pages and API invite instead
+    (tenants.invitations); this is for accepted invitations, the CLI and the demo."""
+    check_member_role(role, agency_id, actor)
     if db.session.scalar(select(Membership).where(Membership.user_id == user.id)) is not None:
         raise Conflict(_l("This user is a member already."), {"email": [_l("Already a member.")]})
     membership = Membership(tenant_id=tenant.id, user_id=user.id, role=role, agency_id=agency_id)
@@ -108,6 +123,7 @@ def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: i
 def change_member_role(membership: Membership, role: str, actor: Actor) -> Membership:
     if role not in ROLES or role == Role.AGENCY:
         raise ValidationFailed(_l("Unknown role."), {"role": [_l("Choose a staff role.")]})
+    _refuse_owner_change_by_non_owner(actor, role, membership.role)
     if membership.role == Role.OWNER and role != Role.OWNER and _owner_count() <= 1:
         raise Conflict(_l("The last owner cannot be demoted."), {"role": [_l("The alliance needs an owner.")]})
     diff = audit.changes(membership, {"role": role})
@@ -117,6 +133,7 @@ def change_member_role(membership: Membership, role: str, actor: Actor) -> Membe
 
 
 def remove_member(membership: Membership, actor: Actor) -> None:
+    _refuse_owner_change_by_non_owner(actor, membership.role)
     if membership.role == Role.OWNER and _owner_count() <= 1:
         raise Conflict(_l("The last owner cannot be removed."))
     audit.record(actor, "membership.delete", membership, diff={"user": [membership.user.email, None]})

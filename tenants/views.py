@@ -3,18 +3,18 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.extensions import db, limiter
-from core.forms import apply_service_errors, flash_outcome, run_form
+from core.forms import flash_outcome, run_form
 from core.mail import send_mail
-from core.problems import ServiceError
-from core.tenancy.context import tenant_context
-from tenants import services
+from core.tenancy.context import set_tenant, tenant_context
+from tenants import invitations, services
 from tenants.access import requires
 from tenants.forms import (
+    AcceptInvitationForm,
     ForgotPasswordForm,
     LoginForm,
     MemberForm,
@@ -23,7 +23,7 @@ from tenants.forms import (
     TenantForm,
     role_choices,
 )
-from tenants.models import Membership, Tenant, User
+from tenants.models import Invitation, Membership, Tenant, User
 from tenants.navigation import nav_item
 from tenants.roles import ROLE_LABELS, Role
 from tenants.tokens import password_reset_token, user_for_reset_token
@@ -174,21 +174,56 @@ def members():
     form.role.choices = role_choices()
     form.agency_id.choices = _agency_choices()
     if form.validate_on_submit():
-        try:
-            user = services.get_or_create_user(form.email.data, form.password.data, form.name.data or "")
-            agency_id = int(form.agency_id.data) if form.agency_id.data else None
-            services.add_member(g.tenant, user, form.role.data, current_actor(), agency_id=agency_id)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_errors(form, exc)
-        else:
-            flash(_("%(email)s is now a member.", email=user.email), "success")
+        data = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
+                "agency_id": int(form.agency_id.data) if form.agency_id.data else None}
+        if run_form(form, lambda: invitations.invite(g.tenant, data, current_actor())):
+            # the same words whether or not the address has an account somewhere
+            flash(_("An invitation is on its way to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("tenants.members"))
     rows = db.session.scalars(select(Membership).join(User).order_by(User.email)).all()
     role_form = RoleForm()
     role_form.role.choices = role_choices(include_agency=False)
     return render_template("tenants/members.html", form=form, rows=rows, role_form=role_form, labels=ROLE_LABELS,
-                           agencies=dict(_agency_choices()), Role=Role)
+                           agencies=dict(_agency_choices()), Role=Role, pending=invitations.pending())
+
+
+@tenant_bp.post("/invitations/<int:invitation_id>/revoke")
+@requires("members.manage")
+def revoke_invitation(invitation_id: int):
+    from core.validation import get_or_404
+
+    row = get_or_404(Invitation, invitation_id, Invitation.accepted_at.is_(None))
+    flash_outcome(lambda: invitations.revoke(row, current_actor()), _("Invitation withdrawn."))
+    return redirect(url_for("tenants.members"))
+
+
+@auth_bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def invitation(token: str):
+    """Accept an invitation: a new person sets their own password; an existing account accepts logged in."""
+    parsed = invitations.parse(token)
+    row = None
+    if parsed:
+        g.tenant_token = set_tenant(parsed[0])  # the invitation's tenant, for this request (reset at teardown)
+        row = invitations.open_invitation(parsed[1], parsed[2])
+    if row is None:
+        flash(_("This invitation is invalid, used or expired. Please ask for a new one."), "error")
+        return redirect(url_for("auth.login"))
+    tenant = db.session.get(Tenant, row.tenant_id)
+    user = current_user if current_user.is_authenticated else None
+    form = AcceptInvitationForm()
+    has_account = user is None and invitations.account_exists(row)
+    if request.method == "POST" and not has_account and (user is not None or form.validate_on_submit()):
+        data = {"name": form.name.data, "password": form.password.data}
+        membership = run_form(form, lambda: invitations.accept(row, user, None if user else data))
+        if membership:
+            db.session.flush()
+            if user is None:
+                login_user(membership.user)
+            flash(_("Welcome to %(alliance)s.", alliance=tenant.name), "success")
+            return redirect(url_for("tenants.dashboard", slug=tenant.slug))
+    return render_template("tenants/invitation.html", invitation=row, tenant=tenant, form=form, user=user,
+                           has_account=has_account, role_label=ROLE_LABELS.get(row.role, row.role))
 
 
 def _membership_or_404(member_id: int) -> Membership:

@@ -25,6 +25,7 @@ TARGETS: dict[str, Callable] = {}
 EXEMPT: dict[str, str] = {
     "static": "public static files, no tenant data",
     "auth.reset_password": "the argument is a signed token, not an object id; covered by tests/tenants/test_auth.py",
+    "auth.invitation": "a signed token naming its tenant, not an object id; see tests/security/test_invitations.py",
 }
 
 

@@ -2,7 +2,7 @@
 
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from cases.models import (
     CASE_PHASES,
@@ -13,7 +13,7 @@ from cases.models import (
     Need,
     ServiceEntry,
 )
-from cases.services.clients import sees_all_cases, visible_clients
+from cases.services.clients import name_matches, sees_all_cases, visible_clients
 from cases.services.timeline import record_event
 from core import audit
 from core import validation as v
@@ -102,16 +102,8 @@ def search_cases(
                 exists().where(ServiceEntry.case_id == Case.id, ServiceEntry.service_area_id.in_(area_ids)),
             )
         )
-    if q := (q or "").strip():
-        like = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Client.first_name).like(like),
-                func.lower(Client.last_name).like(like),
-                func.lower(Client.pseudonym).like(like),
-                func.lower(Client.first_name + " " + Client.last_name).like(like),
-            )
-        )
+    if (q or "").strip():
+        query = query.where(name_matches(q))
     return query
 
 

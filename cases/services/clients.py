@@ -145,17 +145,21 @@ def get_client(client_id: int, actor: Actor | None = None) -> Client:
     return client
 
 
+def name_matches(search: str):
+    """Clients whose name, full name or pseudonym contains `search` (any case); the one name search."""
+    like = f"%{search.strip().lower()}%"
+    return or_(
+        func.lower(Client.first_name).like(like),
+        func.lower(Client.last_name).like(like),
+        func.lower(Client.pseudonym).like(like),
+        func.lower(Client.first_name + " " + Client.last_name).like(like),
+    )
+
+
 def client_query(actor: Actor | None, search: str = ""):
     query = visible_clients(actor)
-    if search := (search or "").strip():
-        like = f"%{search.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Client.first_name).like(like),
-                func.lower(Client.last_name).like(like),
-                func.lower(Client.pseudonym).like(like),
-            )
-        )
+    if (search or "").strip():
+        query = query.where(name_matches(search))
     return query
 
 

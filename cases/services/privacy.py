@@ -11,7 +11,8 @@ from cases.models import (
     Client,
     ServiceEntry,
 )
-from cases.services.clients import CLIENT_FIELDS
+from cases.services.case_file import may_see_case_note
+from cases.services.clients import CLIENT_FIELDS, may_see_client_note
 from cases.services.consents import consents_of
 from cases.services.plan import goals_of, needs_of
 from cases.services.referrals import referrals_of
@@ -33,6 +34,8 @@ def export_client(client: Client, actor: Actor) -> dict:
         return {f: v.isoformat() if isinstance(v, (date, datetime)) else v for f, v in values.items()}
 
     cases = list(db.session.scalars(select(Case).where(Case.client_id == client.id).order_by(Case.id)))
+    # the export shows what the exporting person may see on the pages, no more; an admin exports everything
+    withheld = []
     data = {
         "client": plain(client, "pseudonym", *CLIENT_FIELDS, "created_at"),
         "children": [{"birth_year": c.birth_year} for c in client.children],
@@ -54,6 +57,9 @@ def export_client(client: Client, actor: Actor) -> dict:
         ],
         "cases": [],
     }
+    if not may_see_client_note(client, actor):
+        del data["client"]["confidential_note"]
+        withheld.append("client.confidential_note")
     for case in cases:
         entries = db.session.scalars(entries_of(case).order_by(ServiceEntry.on)).all()
         data["cases"].append(
@@ -94,6 +100,11 @@ def export_client(client: Client, actor: Actor) -> dict:
                 ],
             }
         )
+        if not may_see_case_note(case, actor):
+            del data["cases"][-1]["confidential_note"]
+            withheld.append(f"cases.{case.id}.confidential_note")
+    if withheld:
+        data["withheld"] = withheld  # visible to the exporter: ask an admin for the complete export
     audit.record(actor, "client.export", client)
     return data
 

@@ -5,6 +5,7 @@ start-up; `check_connected()` then refuses to start when a required question has
 missing connection is an error at start-up, never a silent "no". Receivers return their answer; `ask()`
 collects the answers that are not None.
 """
+import weakref
 from typing import NamedTuple
 
 from blinker import NamedSignal, Namespace
@@ -53,8 +54,16 @@ class SignalNotConnected(RuntimeError):
 
 
 def ask(signal: NamedSignal, sender=None, **kwargs) -> list:
-    """Send `signal` and return the receivers' answers that are not None."""
-    return [answer for _receiver, answer in signal.send(sender, **kwargs) if answer is not None]
+    """Send `signal` to its receivers in the order they were connected (layer order: blinker's own `send`
+    keeps no order) and return their answers that are not None."""
+    answers = []
+    for ref in list(signal.receivers.values()):
+        receiver = ref() if isinstance(ref, weakref.ref) else ref
+        if receiver is not None:
+            answer = receiver(sender, **kwargs)
+            if answer is not None:
+                answers.append(answer)
+    return answers
 
 
 def links_for(row, role) -> list[PageLink]:

@@ -36,9 +36,12 @@ def _run_after_commit(session: Session) -> None:
             log.exception("after-commit callback %r failed", callback)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous_transaction) -> None:
+    # only when the whole transaction rolls back: a savepoint rolled back inside it (an insert that raced, a
+    # duplicate skipped) keeps what was queued for the rest, which still commits
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def end_request(response):

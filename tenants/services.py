@@ -79,7 +79,7 @@ def create_tenant(slug: str, name: str, owner: User, actor: Actor, **issuer) -> 
         db.session.add(membership)
         db.session.flush()
         audit.record(actor, "tenant.create", tenant, diff={"slug": [None, slug], "name": [None, tenant.name]})
-        signals.tenant_created.send(tenant, actor=actor)
+        signals.ask(signals.tenant_created, tenant, actor=actor)
         db.session.flush()
     return tenant
 

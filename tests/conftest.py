@@ -264,6 +264,14 @@ def api_token(client):
     return get
 
 
+def berlin_today():
+    """Today where the test tenants live (their default zone), not on the machine running the tests."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Berlin")).date()
+
+
 def csrf_from(html: bytes) -> str:
     import re
 

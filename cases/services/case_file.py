@@ -19,6 +19,7 @@ from core import audit
 from core import validation as v
 from core.audit import Actor
 from core.clock import today
+from core.converters import MAX_ID
 from core.extensions import db
 from core.problems import Conflict, NotFound, ValidationFailed
 from network.models import ServiceArea
@@ -39,7 +40,9 @@ def _case_manager(errors: v.Errors, value, field: str = "case_manager_id") -> in
     except (TypeError, ValueError):
         errors.add(field, _l("Not a valid user id."))
         return None
-    membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
+    membership = None
+    if 0 < user_id <= MAX_ID:  # beyond the column's range nobody can be meant (never an overflow)
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
     if membership is None or not can(membership.role, "cases.write"):
         errors.add(field, _l("No case manager of this alliance with this user id."))
         return None

@@ -209,3 +209,11 @@ def test_far_future_dates_and_a_second_open_case_are_refused(client, tenant_a, m
     assert r.status_code == 422 and "due_on" in r.json["errors"]
     r = client.post("/api/v1/cases", headers=headers, json={"client_id": case["client_id"]})
     assert r.status_code == 409 and "client_id" in r.json["errors"]
+
+
+def test_out_of_range_case_manager_id_is_a_field_error(tenant_a, client, api_token, make_client):
+    """An id beyond the column's range in a body is a 422 on that field, never an overflow (500)."""
+    c = make_client(tenant_a)
+    r = client.post("/api/v1/cases", headers=api_token(tenant_a, "admin"),
+                    json={"client_id": c["id"], "case_manager_id": 10**20, "opened_on": "2026-01-05"})
+    assert r.status_code == 422 and "case_manager_id" in r.json["errors"]

@@ -1,13 +1,13 @@
 """Clients and their children through /api/v1/clients."""
 
-from datetime import date
+from tests.conftest import berlin_today
 
 
 def test_create_client_with_children_and_pseudonym(tenant_a, client, api_token, make_client):
     """Does a new client get a pseudonym K-YYYY-NNNN counted per tenant, and keep her two children?"""
     first = make_client(tenant_a)
     second = make_client(tenant_a, first_name="Berta")
-    year = date.today().year
+    year = berlin_today().year
     assert first["pseudonym"] == f"K-{year}-0001"
     assert second["pseudonym"] == f"K-{year}-0002"
     assert [c["birth_year"] for c in first["children"]] == [2016, 2020]

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from core.audit import Actor
+from tests.conftest import berlin_today
 
 ACTOR = Actor.system("test")
 
@@ -93,7 +94,7 @@ def test_foreign_agency_and_bad_input_are_field_errors(tenant_a, tenant_b, clien
 def test_future_given_on_refused(tenant_a, client, api_token, make_client, agency_id):
     """Can a consent be recorded as given tomorrow? (No: 422 on given_on.)"""
     c = make_client(tenant_a)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (berlin_today() + timedelta(days=1)).isoformat()
     r = _consent(client, api_token(tenant_a, "case_manager"), c["id"], agency_id, given_on=tomorrow)
     assert r.status_code == 422 and "given_on" in r.json["errors"]
 

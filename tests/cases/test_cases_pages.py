@@ -1,10 +1,12 @@
 """The case manager's journey in the browser (server-rendered pages), and who may see what."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+
+from tests.conftest import berlin_today
 
 
 @pytest.fixture
@@ -147,7 +149,7 @@ def test_bad_service_input_shows_field_messages(tenant_a, client, login, no_csrf
     url = f"/{tenant_a.slug}/cases/{case['id']}/services/new"
     r = client.post(url, data={"on": "2026-02-02", "minutes": "-5", "service_area": "childcare"})
     assert r.status_code == 200 and 'class="field-error"' in r.get_data(as_text=True)
-    far = (date.today() + timedelta(days=400)).isoformat()
+    far = (berlin_today() + timedelta(days=400)).isoformat()
     r = client.post(url, data={"on": far, "minutes": "30", "service_area": "childcare"})
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="on-error"' in page
@@ -265,7 +267,7 @@ def test_report_page_defaults_to_this_year_and_links_downloads(tenant_a, client,
     """Does the report page without parameters show this year, with download links carrying the period?"""
     login(client, tenant_a, "viewer")
     page = client.get(f"/{tenant_a.slug}/reports").get_data(as_text=True)
-    year = date.today().year
+    year = berlin_today().year
     assert f"reports.csv?date_from={year}-01-01" in page and f"reports.xlsx?date_from={year}-01-01" in page
     assert client.get(f"/{tenant_a.slug}/reports.csv").status_code == 400
 

@@ -1,11 +1,12 @@
 """Needs, goals (support plan), referrals and the service log of a case."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from core.audit import Actor
 from core.problems import Conflict
+from tests.conftest import berlin_today
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def test_funding_check_registry_silences_warning(tenant_a, client, h, case):
         ({"minutes": 0}, "minutes"),
         ({"minutes": 1441}, "minutes"),
         ({"on": "2099-01-01"}, "on"),
-        ({"on": (date.today() + timedelta(days=1)).isoformat()}, "on"),
+        ({"on": (berlin_today() + timedelta(days=1)).isoformat()}, "on"),
         ({"on": "1999-12-31"}, "on"),
         ({"on": "2025-12-31"}, "on"),  # before the case was opened
         ({"service_area": "astrology"}, "service_area"),

@@ -25,3 +25,5 @@ def test_demo_seed_has_contracts_in_three_states_with_three_rate_lines(app_ctx):
         draft = next(c for c in contracts if c.status == "draft")
         assert [g.key for g in services.completeness(draft)] == ["notification_duties"]
         assert len(network.list_partners()) == 3 and any(t.builtin for t in services.list_templates())
+        # the contracts part runs after the cases part (layer order), so the demo cases are enrolled
+        assert len(services.enrolments_of_contract(active)) >= 3

@@ -16,10 +16,10 @@ def test_after_commit_work_survives_a_savepoint_rollback(app_ctx):
 
 
 def test_after_commit_work_is_dropped_with_the_transaction(app_ctx):
+    from sqlalchemy import text
+
     from core import transactions
     from core.extensions import db
-
-    from sqlalchemy import text
 
     ran = []
     db.session.execute(text("SELECT 1"))  # the transaction has begun

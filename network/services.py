@@ -16,7 +16,7 @@ from core.extensions import db
 from core.problems import Conflict
 from network.leitweg import leitweg_problems
 from network.models import AGENCY_KINDS, DEFAULT_SERVICE_AREAS, PARTNER_KINDS, Agency, Partner, ServiceArea
-from tenants.models import Membership
+from tenants.models import Invitation, Membership
 
 AGENCY_REFERENCED = _l("The agency is still referenced: %(reasons)s")
 PARTNER_REFERENCED = _l("The partner is still referenced: %(reasons)s")
@@ -81,6 +81,8 @@ def delete_agency(agency: Agency, actor: Actor) -> None:
     reasons = signals.ask(signals.deletion_refused, agency)
     if db.session.scalar(select(Membership.id).where(Membership.agency_id == agency.id)) is not None:
         reasons.append(_l("Agency users still log in for it."))
+    if db.session.scalar(select(Invitation.id).where(Invitation.agency_id == agency.id).limit(1)) is not None:
+        reasons.append(_l("Invitations of agency users name it."))
     if db.session.scalar(select(ServiceArea.id).where(ServiceArea.agency_id == agency.id)) is not None:
         reasons.append(_l("Service areas name it as usually responsible."))
     _delete(agency, reasons, AGENCY_REFERENCED)

@@ -17,8 +17,7 @@ from cases import services
 from cases.models import Case, Client, ServiceEntry
 from core import clock, signals, spreadsheets
 from core.extensions import db
-from core.forms import apply_service_errors, flash_outcome, run_form
-from core.problems import ServiceError
+from core.forms import flash_outcome, run_form
 from network import services as network
 from tenants.access import requires
 from tenants.navigation import nav_item
@@ -607,10 +606,7 @@ def _report_form() -> tuple[F.ReportForm, dict | None]:
     figures = None
     if form.validate() or not request.args:
         agency = int(form.agency_id.data) if (form.agency_id.data or "").isdigit() else None
-        try:
-            figures = services.report(form.date_from.data, form.date_to.data, agency)
-        except ServiceError as exc:
-            apply_service_errors(form, exc)
+        figures = run_form(form, lambda: services.report(form.date_from.data, form.date_to.data, agency))
     return form, figures
 
 

@@ -23,7 +23,7 @@ from contracts.forms import (
 from contracts.lifecycle import allowed_next
 from core import audit, clock, signals, storage
 from core.extensions import db
-from core.forms import apply_service_errors, flash_outcome, problem_text, run_form
+from core.forms import apply_service_errors, flash_outcome, run_form
 from core.money import cents_to_input, format_cents, parse_euros
 from core.problems import ServiceError, ValidationFailed
 from network import services as network
@@ -147,15 +147,11 @@ def new_contract():
     if not form.agency_id.choices:
         flash(_("Create a funding agency first."), "warning")
         return redirect(url_for("network.new_agency"))
-    if form.validate_on_submit():
-        try:
-            contract = services.create_contract(_contract_data(form), current_actor(), g.tenant.id)
-        except ServiceError as exc:
-            db.session.rollback()
-            _apply_contract_errors(form, exc)
-        else:
-            flash(_("Contract drafted."), "success")
-            return redirect(url_for("contracts.contract", contract_id=contract.id))
+    if form.validate_on_submit() and (contract := run_form(
+            form, lambda: services.create_contract(_contract_data(form), current_actor(), g.tenant.id),
+            apply=_apply_contract_errors)):
+        flash(_("Contract drafted."), "success")
+        return redirect(url_for("contracts.contract", contract_id=contract.id))
     return render_template("contracts/contract_form.html", form=form, contract=None)
 
 
@@ -167,15 +163,11 @@ def edit_contract(contract_id: int):
         flash(_("Only drafts can be edited; an active contract is changed by an amendment."), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     form = _contract_form(contract)
-    if form.validate_on_submit():
-        try:
-            services.update_contract(contract, _contract_data(form), current_actor())
-        except ServiceError as exc:
-            db.session.rollback()
-            _apply_contract_errors(form, exc)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("contracts.contract", contract_id=contract.id))
+    if form.validate_on_submit() and run_form(
+            form, lambda: services.update_contract(contract, _contract_data(form), current_actor()),
+            apply=_apply_contract_errors):
+        flash(_("Saved."), "success")
+        return redirect(url_for("contracts.contract", contract_id=contract.id))
     return render_template("contracts/contract_form.html", form=form, contract=contract)
 
 
@@ -224,7 +216,7 @@ def transition_contract(contract_id: int):
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     flash_outcome(lambda: services.transition(contract, form.to.data, current_actor(), on=form.on.data,
                                               note=form.note.data or ""),
-                  lambda: _("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]))
+                  lambda _step: _("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]))
     return redirect(url_for("contracts.contract", contract_id=contract.id))
 
 
@@ -232,13 +224,10 @@ def transition_contract(contract_id: int):
 @requires("contracts.write")
 def amend_contract(contract_id: int):
     contract = services.get_contract(contract_id)
-    try:
-        amendment = services.create_amendment(contract, current_actor())
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(problem_text(exc), "error")
+    amendment = flash_outcome(lambda: services.create_amendment(contract, current_actor()),
+                              lambda made: _("Amendment drafted as version %(v)s.", v=made.version))
+    if amendment is None:
         return redirect(url_for("contracts.contract", contract_id=contract.id))
-    flash(_("Amendment drafted as version %(v)s.", v=amendment.version), "success")
     return redirect(url_for("contracts.edit_contract", contract_id=amendment.id))
 
 

@@ -22,29 +22,30 @@ def apply_service_errors(form: FlaskForm, exc: ServiceError) -> None:
         form.form_errors.append(exc.detail)
 
 
-def run_form(form: FlaskForm, action):
+def run_form(form: FlaskForm, action, apply=None):
     """Call a service for a validated form: its result (True for None), or None after mapping a refusal onto
-    the form and rolling back."""
+    the form (with `apply`, default `apply_service_errors`) and rolling back."""
     try:
         result = action()
     except ServiceError as exc:
         db.session.rollback()
-        apply_service_errors(form, exc)
+        (apply or apply_service_errors)(form, exc)
         return None
     return True if result is None else result
 
 
-def flash_outcome(action, success_message) -> bool:
-    """Run a service call from a button (no form to show again): flash `success_message` (or what it returns,
-    when it is a callable), or roll back and flash the service's own message. True when it succeeded."""
+def flash_outcome(action, success_message):
+    """Run a service call from a button (no form to show again): flash `success_message` (or what it returns
+    for the result, when it is a callable), or roll back and flash the service's own message. The result (True
+    for None) when it succeeded, else None."""
     try:
-        action()
+        result = action()
     except ServiceError as exc:
         db.session.rollback()
         flash(problem_text(exc), "error")
-        return False
-    flash(str(success_message() if callable(success_message) else success_message), "success")
-    return True
+        return None
+    flash(str(success_message(result) if callable(success_message) else success_message), "success")
+    return True if result is None else result
 
 
 def problem_text(exc: ServiceError) -> str:

@@ -16,7 +16,7 @@ from core import validation as v
 from core.audit import Actor
 from core.clock import today
 from core.extensions import db
-from core.problems import Conflict, NotFound, ValidationFailed
+from core.problems import Conflict, ValidationFailed
 from network.models import Agency, Partner
 
 
@@ -110,10 +110,8 @@ def withdraw_consent(consent: Consent, on: date | None, actor: Actor) -> Consent
 
 
 def get_consent(client: Client, consent_id: int) -> Consent:
-    consent = db.session.scalar(select(Consent).where(Consent.id == consent_id, Consent.client_id == client.id))
-    if consent is None:
-        raise NotFound(_l("No consent with id %(id)s.", id=consent_id))
-    return consent
+    return v.get_or_404(Consent, consent_id, Consent.client_id == client.id,
+                        message=_l("No consent with id %(id)s.", id=consent_id))
 
 
 def consents_of(client: Client) -> list[Consent]:

@@ -21,7 +21,7 @@ from core import validation as v
 from core.audit import Actor
 from core.clock import today
 from core.extensions import db
-from core.problems import Conflict, NotFound
+from core.problems import Conflict
 from network import services as network
 from network.models import Agency, Partner
 
@@ -129,10 +129,8 @@ def update_goal(case: Case, goal: Goal, data: dict, actor: Actor) -> Goal:
 
 
 def get_goal(case: Case, goal_id: int) -> Goal:
-    goal = db.session.scalar(select(Goal).where(Goal.id == goal_id, Goal.case_id == case.id))
-    if goal is None:
-        raise NotFound(_l("No goal with id %(id)s.", id=goal_id))
-    return goal
+    return v.get_or_404(Goal, goal_id, Goal.case_id == case.id,
+                        message=_l("No goal with id %(id)s.", id=goal_id))
 
 
 def goals_of(case: Case) -> list[Goal]:

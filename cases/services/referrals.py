@@ -17,7 +17,7 @@ from core import validation as v
 from core.audit import Actor
 from core.clock import today
 from core.extensions import db
-from core.problems import Conflict, NotFound
+from core.problems import Conflict
 from network.models import Partner
 
 REFERRAL_TRANSITIONS = {
@@ -78,10 +78,8 @@ def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: dat
 
 
 def get_referral(case: Case, referral_id: int) -> Referral:
-    referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, Referral.case_id == case.id))
-    if referral is None:
-        raise NotFound(_l("No referral with id %(id)s.", id=referral_id))
-    return referral
+    return v.get_or_404(Referral, referral_id, Referral.case_id == case.id,
+                        message=_l("No referral with id %(id)s.", id=referral_id))
 
 
 def referrals_of(case: Case) -> list[Referral]:

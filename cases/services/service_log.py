@@ -16,7 +16,7 @@ from core import validation as v
 from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
-from core.problems import Conflict, NotFound
+from core.problems import Conflict
 from network import services as network
 from network.models import ServiceArea
 
@@ -106,10 +106,8 @@ def delete_service_entry(case: Case, entry: ServiceEntry, actor: Actor) -> None:
 
 
 def get_service_entry(case: Case, entry_id: int) -> ServiceEntry:
-    entry = db.session.scalar(select(ServiceEntry).where(ServiceEntry.id == entry_id, ServiceEntry.case_id == case.id))
-    if entry is None:
-        raise NotFound(_l("No service entry with id %(id)s.", id=entry_id))
-    return entry
+    return v.get_or_404(ServiceEntry, entry_id, ServiceEntry.case_id == case.id,
+                        message=_l("No service entry with id %(id)s.", id=entry_id))
 
 
 def entries_of(case: Case):

@@ -71,6 +71,8 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", not embedded),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        # the cookie is not re-signed on every request: a session ends at its absolute lifetime (tenants.web)
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",

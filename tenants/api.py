@@ -9,7 +9,7 @@ from core.tenancy.context import tenant_context
 from tenants import services
 from tenants.access import requires
 from tenants.models import Tenant
-from tenants.schemas import TenantPatchSchema, TenantSchema, TokenRequest, TokenResponse
+from tenants.schemas import TenantPatchSchema, TenantSchema, TokenList, TokenRequest, TokenResponse
 from tenants.tokens import issue_api_token
 from tenants.web import current_actor
 
@@ -42,6 +42,25 @@ def create_token(data):
         return {"token": token, "expires_at": row.expires_at, "role": membership.role}
 
 
+tokens_api = api_blueprint("api_tokens", __name__, "/tokens", description="API tokens: list and revoke")
+
+
+@tokens_api.route("", methods=["GET"])
+@requires("tokens.own")
+@tokens_api.response(200, TokenList)
+def list_tokens():
+    """The tokens that still work: one's own; all of the alliance's for admins."""
+    return {"items": db.session.scalars(services.live_tokens(current_actor()).limit(500)).all(), "next": None}
+
+
+@tokens_api.route("/<int:token_id>", methods=["DELETE"])
+@requires("tokens.own")
+@tokens_api.response(204)
+def revoke_token(token_id):
+    """Revoke a token (the one in use, too): it answers 401 from then on."""
+    services.revoke_token(services.get_token(token_id, current_actor()), current_actor())
+
+
 @tenant_api.route("", methods=["GET"])
 @requires("tenant.read")
 @tenant_api.response(200, TenantSchema)
@@ -60,4 +79,4 @@ def patch_tenant(data):
     return g.tenant
 
 
-blueprints = (auth_api, tenant_api)
+blueprints = (auth_api, tenant_api, tokens_api)

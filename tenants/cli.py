@@ -74,6 +74,21 @@ def add_member(slug, email, role, agency_id, password, name):
     click.echo(f"{user.email} is {role} of {slug}.")
 
 
+@platform_cli.command("set-active")
+@click.argument("email")
+@click.option("--active/--inactive", default=False, help="Deactivate (default) or reactivate the account.")
+def set_active(email, active):
+    """Deactivate an account (ends its sessions and API tokens in every alliance) or reactivate it."""
+    from tenants.models import User
+
+    user = db.session.scalar(select(User).where(User.email == services.normalize_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account {email}.")
+    services.set_active(user, active, CLI_ACTOR)
+    db.session.commit()
+    click.echo(f"{user.email} is {'active' if active else 'deactivated'}.")
+
+
 @demo_cli.command("seed")
 @click.option("--reset/--no-reset", default=False, help="Delete the demo alliance first.")
 def seed(reset):

@@ -48,6 +48,9 @@ class User(UserMixin, Timestamped, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     locale: Mapped[str | None] = mapped_column(String(5))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # raised to end every session and API token of the user at once (logout, new password, deactivation,
+    # removal); sessions and tokens carry the version they were made with
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -56,6 +59,9 @@ class User(UserMixin, Timestamped, db.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session: an older version no longer loads
+        return f"{self.id}.{self.session_version}"
 
 
 class Membership(TenantScoped, Timestamped, db.Model):
@@ -106,6 +112,7 @@ class ApiToken(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
     membership: Mapped[Membership] = relationship(
         primaryjoin="Membership.id == foreign(ApiToken.membership_id)", lazy="joined"

@@ -21,7 +21,8 @@ ADMINS = {Role.OWNER, Role.ADMIN}
 PERMISSIONS: dict[str, set[Role]] = {
     "tenant.read": STAFF,
     "tenant.write": ADMINS,
-    "members.manage": ADMINS,
+    "members.manage": ADMINS,  # also: see and revoke every API token of the alliance
+    "tokens.own": STAFF | {Role.AGENCY},  # see and revoke one's own API tokens
     "audit.read": ADMINS,
     "agencies.read": STAFF,
     "agencies.write": ADMINS | {Role.FINANCE},

@@ -23,6 +23,21 @@ class TokenResponse(Schema):
     role = fields.String()
 
 
+class TokenInfo(Schema):
+    """An API token as listed (its secret is shown once, at creation, never again)."""
+
+    id = fields.Integer()
+    user = fields.Function(lambda row: row.membership.user.email)
+    role = fields.Function(lambda row: row.membership.role)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+
+
+class TokenList(Schema):
+    items = fields.List(fields.Nested(TokenInfo))
+    next = fields.String(allow_none=True)
+
+
 class TenantSchema(Schema):
     slug = fields.String(dump_only=True)
     name = fields.String(validate=validate.Length(min=1, max=200))

@@ -6,13 +6,14 @@ from sqlalchemy import func, select
 
 from core import audit, signals
 from core.audit import Actor
+from core.converters import MAX_ID
 from core.extensions import db
 from core.models import utcnow
 from core.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from core.tenancy.context import tenant_context
 from tenants.models import Membership, Tenant, User
 from tenants.passwords import hash_password, needs_rehash, password_problems, verify_password
-from tenants.roles import ROLES, Role
+from tenants.roles import ROLES, Role, can
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 # Slugs that would shadow platform URLs.
@@ -137,6 +138,7 @@ def remove_member(membership: Membership, actor: Actor) -> None:
     if membership.role == Role.OWNER and _owner_count() <= 1:
         raise Conflict(_l("The last owner cannot be removed."))
     audit.record(actor, "membership.delete", membership, diff={"user": [membership.user.email, None]})
+    end_sessions(membership.user)  # a session open in this alliance ends with the membership
     db.session.delete(membership)
 
 
@@ -182,10 +184,50 @@ def membership_of(user: User) -> Membership | None:
     return db.session.scalar(select(Membership).where(Membership.user_id == user.id))
 
 
+def end_sessions(user: User) -> None:
+    """End every session and API token of `user`, in every alliance (they carry the version raised here)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password ends every session and token made with the old one."""
     if problems := password_problems(password):
         raise ValidationFailed(_l("Password too weak."), {"password": problems})
     user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def live_tokens(actor: Actor):
+    """The current tenant's API tokens that still work: all of them for admins, one's own for everyone else."""
+    from tenants.models import ApiToken
+
+    query = (select(ApiToken).join(Membership, Membership.id == ApiToken.membership_id)
+             .where(ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+             .order_by(ApiToken.created_at.desc()))
+    if not can(actor.role, "members.manage"):
+        query = query.where(Membership.user_id == actor.user_id)
+    return query
+
+
+def get_token(token_id, actor: Actor):
+    from tenants.models import ApiToken
+
+    row = db.session.scalar(live_tokens(actor).where(ApiToken.id == token_id)) if 0 < token_id <= MAX_ID else None
+    if row is None:
+        raise NotFound(_l("No such API token."))
+    return row
+
+
+def revoke_token(row, actor: Actor) -> None:
+    row.revoked_at = utcnow()
+    audit.record(actor, "api_token.revoke", row, diff={"user": [row.membership.user.email, None]})
+
+
+def set_active(user: User, active: bool, actor: Actor) -> None:
+    """Deactivate (or reactivate) an account; deactivation ends its sessions and tokens at once."""
+    if user.active and not active:
+        end_sessions(user)
+    user.active = active
 
 
 def agency_choices() -> list[tuple[int, str]]:

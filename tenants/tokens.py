@@ -30,6 +30,7 @@ def issue_api_token(membership: Membership) -> tuple[str, ApiToken]:
     now = utcnow()
     row = ApiToken(
         tenant_id=membership.tenant_id, membership_id=membership.id, secret_hash=_digest(secret), created_at=now,
+        session_version=membership.user.session_version,
         expires_at=now + timedelta(seconds=current_app.config["API_TOKEN_TTL_SECONDS"]),
     )
     db.session.add(row)
@@ -56,6 +57,9 @@ def load_api_token(tenant_id: int, token_id: int, secret: str) -> ApiToken | Non
     if row is None or row.tenant_id != tenant_id or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     if not hmac.compare_digest(row.secret_hash, _digest(secret)):
+        return None
+    user = row.membership.user
+    if not user.active or row.session_version != user.session_version:  # ended with the user's sessions
         return None
     return row
 

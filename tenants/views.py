@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import func, select
 
 from core.audit import AuditEvent
@@ -27,7 +27,7 @@ from tenants.models import Invitation, Membership, Tenant, User
 from tenants.navigation import nav_item
 from tenants.roles import ROLE_LABELS, Role
 from tenants.tokens import password_reset_token, user_for_reset_token
-from tenants.web import current_actor, public, tenant_blueprint
+from tenants.web import current_actor, public, start_session, tenant_blueprint
 
 public_bp = Blueprint("public", __name__, template_folder="templates")
 auth_bp = Blueprint("auth", __name__, template_folder="templates")
@@ -37,6 +37,7 @@ tenant_bp = tenant_blueprint("tenants", __name__)
 nav_item("tenants.dashboard", "Overview", "tenant.read", 0)
 nav_item("tenants.members", "Members", "members.manage", 80)
 nav_item("tenants.audit_log", "Audit log", "audit.read", 85)
+nav_item("tenants.tokens", "API tokens", "tokens.own", 88)
 nav_item("tenants.settings", "Settings", "tenant.write", 90)
 
 AUDIT_PAGE_SIZE = 50
@@ -90,7 +91,7 @@ def _log_in(form: LoginForm) -> str | None:
         db.session.rollback()
         form.form_errors.append(_("E-mail, password or alliance are not correct."))
         return None
-    login_user(user)
+    start_session(user)
     next_url = _safe_next(request.args.get("next"))
     if tenant is not None:
         return next_url or url_for("tenants.dashboard", slug=tenant.slug)
@@ -105,6 +106,8 @@ def tenant_login():
 
 @auth_bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)  # a copied cookie of this session no longer works either
     logout_user()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("public.index"))
@@ -219,7 +222,7 @@ def invitation(token: str):
         if membership:
             db.session.flush()
             if user is None:
-                login_user(membership.user)
+                start_session(membership.user)
             flash(_("Welcome to %(alliance)s.", alliance=tenant.name), "success")
             return redirect(url_for("tenants.dashboard", slug=tenant.slug))
     return render_template("tenants/invitation.html", invitation=row, tenant=tenant, form=form, user=user,
@@ -251,6 +254,22 @@ def remove_member(member_id: int):
     membership = _membership_or_404(member_id)
     flash_outcome(lambda: services.remove_member(membership, current_actor()), _("Member removed."))
     return redirect(url_for("tenants.members"))
+
+
+@tenant_bp.get("/tokens")
+@requires("tokens.own")
+def tokens():
+    """API tokens that still work: one's own (admins: the alliance's), each revocable."""
+    rows = db.session.scalars(services.live_tokens(current_actor()).limit(500)).all()
+    return render_template("tenants/tokens.html", rows=rows, labels=ROLE_LABELS)
+
+
+@tenant_bp.post("/tokens/<int:token_id>/revoke")
+@requires("tokens.own")
+def revoke_token(token_id: int):
+    row = services.get_token(token_id, current_actor())
+    flash_outcome(lambda: services.revoke_token(row, current_actor()), _("API token revoked."))
+    return redirect(url_for("tenants.tokens"))
 
 
 @tenant_bp.get("/audit")

@@ -1,7 +1,9 @@
 """Tenant context for pages: `/<slug>/…` names the tenant; the logged-in user must be a member, else 404."""
 
-from flask import Blueprint, abort, current_app, g, redirect, request, url_for
-from flask_login import current_user
+import time
+
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from core.audit import Actor
@@ -70,9 +72,26 @@ def current_actor() -> Actor:
     return Actor(user_id=user_id, role=membership.role if membership else None, ip=request.remote_addr, label=label)
 
 
+def start_session(user) -> None:
+    """Log `user` in for at most PERMANENT_SESSION_LIFETIME from now, however often the session is used."""
+    login_user(user)
+    session.permanent = True
+    session["login_at"] = int(time.time())
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
     from tenants.models import User
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    # "<id>.<session version>" (User.get_id): a session made before the version was raised is over
+    user_part, _sep, version = user_id.partition(".")
+    if not (user_part.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_part))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    # an absolute lifetime from the login: using a session does not extend it (SESSION_REFRESH_EACH_REQUEST off)
+    started = session.get("login_at")
+    if not isinstance(started, int) or time.time() - started > current_app.permanent_session_lifetime.total_seconds():
+        return None
+    return user

@@ -16,3 +16,13 @@ def invitation(fx):
 
     return invitations.invite(db.session.get(Tenant, fx.tenant_id), {"email": f"{MARKER.lower()}@example.org",
                                                                       "role": "viewer"}, ACTOR).id
+
+
+@target("token_id")
+def api_token_row(fx):
+    """An API token of B's viewer."""
+    from core.extensions import db
+    from tenants.models import Membership
+    from tenants.tokens import issue_api_token
+
+    return issue_api_token(db.session.get(Membership, fx.memberships["viewer"]))[1].id

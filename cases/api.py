@@ -27,7 +27,7 @@ from cases.schemas import (
     ServiceEntrySchema,
 )
 from core.api import ListArgs, api_blueprint, list_schema, page_of
-from tenants.access import requires
+from tenants.access import reads, requires
 from tenants.web import current_actor
 
 clients_api = api_blueprint("api_clients", __name__, "/clients", description="Clients (single parents) and consents")
@@ -54,6 +54,7 @@ def _client_out(client: Client) -> Client:
 
 @clients_api.route("", methods=["GET"])
 @requires("cases.read")
+@reads("clients")
 @clients_api.arguments(ClientListArgs, location="query")
 @clients_api.response(200, ClientList)
 def list_clients(args):
@@ -74,6 +75,7 @@ def create_client(data):
 
 @clients_api.route("/<int:client_id>", methods=["GET"])
 @requires("cases.read")
+@reads("clients", "client_id")
 @clients_api.response(200, ClientSchema)
 def get_client(client_id):
     return _client_out(services.get_client(client_id, current_actor()))
@@ -90,6 +92,7 @@ def patch_client(data, client_id):
 
 @clients_api.route("/<int:client_id>/consents", methods=["GET"])
 @requires("cases.read")
+@reads("clients", "client_id")
 @clients_api.response(200, ConsentList)
 def list_consents(client_id):
     return {"items": services.consents_of(services.get_client(client_id, current_actor()))}
@@ -146,6 +149,7 @@ def _read(case_id: int, part: str) -> Case:
 
 @cases_api.route("", methods=["GET"])
 @requires("cases.read")
+@reads("cases")
 @cases_api.arguments(CaseListArgs, location="query")
 @cases_api.response(200, CaseList)
 def list_cases(args):
@@ -173,6 +177,7 @@ def create_case(data):
 
 @cases_api.route("/<int:case_id>", methods=["GET"])
 @requires("cases.read")
+@reads("cases", "case_id")
 @cases_api.response(200, CaseSchema)
 def get_case(case_id):
     """The case; every read is written to the audit log."""
@@ -191,6 +196,7 @@ def patch_case(data, case_id):
 
 @cases_api.route("/<int:case_id>/needs", methods=["GET"])
 @requires("cases.read")
+@reads("cases", "case_id")
 @cases_api.response(200, NeedList)
 def list_needs(case_id):
     items = services.needs_of(_read(case_id, "needs"))
@@ -208,6 +214,7 @@ def create_need(data, case_id):
 
 @cases_api.route("/<int:case_id>/goals", methods=["GET"])
 @requires("cases.read")
+@reads("cases", "case_id")
 @cases_api.response(200, GoalList)
 def list_goals(case_id):
     items = services.goals_of(_read(case_id, "goals"))
@@ -235,6 +242,7 @@ def patch_goal(data, case_id, goal_id):
 
 @cases_api.route("/<int:case_id>/plan-versions", methods=["GET"])
 @requires("cases.read")
+@reads("cases", "case_id")
 @cases_api.response(200, PlanVersionList)
 def list_plan_versions(case_id):
     """The approved versions of the support plan, newest first."""
@@ -254,6 +262,7 @@ def approve_plan(data, case_id):
 
 @cases_api.route("/<int:case_id>/referrals", methods=["GET"])
 @requires("cases.read")
+@reads("cases", "case_id")
 @cases_api.response(200, ReferralList)
 def list_referrals(case_id):
     items = services.referrals_of(_read(case_id, "referrals"))
@@ -285,6 +294,7 @@ def move_referral(data, case_id, referral_id):
 
 @cases_api.route("/<int:case_id>/services", methods=["GET"])
 @requires("cases.read")
+@reads("cases", "case_id")
 @cases_api.arguments(ListArgs, location="query")
 @cases_api.response(200, ServiceEntryList)
 def list_services(args, case_id):

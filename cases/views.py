@@ -19,7 +19,7 @@ from core import clock, signals, spreadsheets
 from core.extensions import db
 from core.forms import flash_outcome, run_form
 from network import services as network
-from tenants.access import requires
+from tenants.access import reads, requires
 from tenants.navigation import nav_item
 from tenants.web import current_actor, tenant_blueprint
 
@@ -98,6 +98,7 @@ def _manager_choices():
 
 @bp.get("/clients/")
 @requires("cases.read")
+@reads("clients")
 def clients():
     q = request.args.get("q", "")
     rows, page, pages, total = _paginate(
@@ -127,6 +128,7 @@ def new_client():
 
 @bp.get("/clients/<int:client_id>")
 @requires("cases.read")
+@reads("clients", "client_id")
 def client(client_id: int):
     row = services.get_client(client_id, current_actor())
     actor = current_actor()
@@ -151,6 +153,7 @@ def client(client_id: int):
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("clients", "client_id")
 def edit_client(client_id: int):
     row = services.get_client(client_id, current_actor())
     current = {name: getattr(row, name) for name in services.CLIENT_FIELDS}
@@ -179,6 +182,7 @@ def edit_client(client_id: int):
 
 @bp.route("/clients/<int:client_id>/consents/new", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("clients", "client_id")
 def new_consent(client_id: int):
     row = services.get_client(client_id, current_actor())
     form = F.ConsentForm()
@@ -230,6 +234,7 @@ def give_consent(client_id: int, consent_id: int):
 
 @bp.get("/clients/<int:client_id>/export.json")
 @requires("cases.write")
+@reads("clients", "client_id")
 def export_client(client_id: int):
     """GDPR Art. 15/20: everything about one client as JSON (admins, and the case managers of the client)."""
     row = services.get_client(client_id, current_actor())
@@ -244,6 +249,7 @@ def export_client(client_id: int):
 
 @bp.get("/clients/<int:client_id>/export.pdf")
 @requires("cases.write")
+@reads("clients", "client_id")
 def export_client_pdf(client_id: int):
     """GDPR Art. 15: the same export as a readable PDF (LibreOffice turns the generated .docx into PDF)."""
     from flask import current_app
@@ -265,6 +271,7 @@ def export_client_pdf(client_id: int):
 
 @bp.route("/clients/<int:client_id>/anonymise", methods=["GET", "POST"])
 @requires("cases.all")
+@reads("clients", "client_id")
 def anonymise_client(client_id: int):
     """Irrevocable: a page that says what will go and what stays, then the button."""
     row = services.get_client(client_id, current_actor())
@@ -289,6 +296,7 @@ def restrict_client(client_id: int):
 
 @bp.get("/cases/")
 @requires("cases.read")
+@reads("cases")
 def cases():
     args = {
         "status": request.args.get("status", ""),
@@ -317,6 +325,7 @@ def cases():
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("clients")
 def new_case():
     form = F.CaseForm()
     form.client_id.choices = [
@@ -350,6 +359,7 @@ def new_case():
 
 @bp.get("/cases/<int:case_id>")
 @requires("cases.read")
+@reads("cases", "case_id")
 def case(case_id: int):
     """The case file. Every read is written to the audit log."""
     actor = current_actor()
@@ -384,6 +394,7 @@ def case(case_id: int):
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("cases", "case_id")
 def edit_case(case_id: int):
     actor = current_actor()
     row = services.get_case(case_id, actor)
@@ -415,6 +426,7 @@ def edit_case(case_id: int):
 
 @bp.route("/cases/<int:case_id>/phase", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("cases", "case_id")
 def case_phase(case_id: int):
     row = services.get_case(case_id, current_actor())
     form = F.PhaseForm(
@@ -446,6 +458,7 @@ def case_phase(case_id: int):
 
 @bp.route("/cases/<int:case_id>/needs/new", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("cases", "case_id")
 def new_need(case_id: int):
     row = services.get_case(case_id, current_actor())
     form = F.NeedForm()
@@ -461,6 +474,7 @@ def new_need(case_id: int):
 
 @bp.route("/cases/<int:case_id>/goals/new", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("cases", "case_id")
 def new_goal(case_id: int):
     row = services.get_case(case_id, current_actor())
     form = F.GoalForm()
@@ -502,6 +516,7 @@ def approve_plan(case_id: int):
 
 @bp.route("/cases/<int:case_id>/referrals/new", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("cases", "case_id")
 def new_referral(case_id: int):
     row = services.get_case(case_id, current_actor())
     form = F.ReferralForm()
@@ -537,6 +552,7 @@ def _warn_funding(warning: bool) -> None:
 
 @bp.route("/cases/<int:case_id>/services/new", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("cases", "case_id")
 def new_service(case_id: int):
     row = services.get_case(case_id, current_actor())
     form = F.ServiceEntryForm()
@@ -555,6 +571,7 @@ def new_service(case_id: int):
 
 @bp.route("/cases/<int:case_id>/services/<int:entry_id>/edit", methods=["GET", "POST"])
 @requires("cases.write")
+@reads("cases", "case_id")
 def edit_service(case_id: int, entry_id: int):
     row = services.get_case(case_id, current_actor())
     entry = services.get_service_entry(row, entry_id)
@@ -592,6 +609,7 @@ def delete_service(case_id: int, entry_id: int):
 
 @bp.get("/caseload")
 @requires("cases.write")
+@reads("cases")
 def caseload():
     desk = services.my_caseload(current_actor())
     return render_template("cases/caseload.html", today=clock.today(), **desk)
@@ -612,6 +630,7 @@ def _report_form() -> tuple[F.ReportForm, dict | None]:
 
 @bp.get("/reports")
 @requires("cases.reports")
+@reads("case_reports")
 def reports():
     form, figures = _report_form()
     bars = None
@@ -662,12 +681,14 @@ def _xlsx(rows) -> bytes:
 
 @bp.get("/reports.csv")
 @requires("cases.reports")
+@reads("case_reports")
 def reports_csv():
     return _report_download("csv", "text/csv", _csv)
 
 
 @bp.get("/reports.xlsx")
 @requires("cases.reports")
+@reads("case_reports")
 def reports_xlsx():
     return _report_download("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx)
 

@@ -18,7 +18,7 @@ from contracts.schemas import (
     TransitionSchema,
 )
 from core.api import api_blueprint, list_schema, loads, page_of
-from tenants.access import requires
+from tenants.access import reads, requires
 from tenants.web import current_actor
 
 contracts_api = api_blueprint(
@@ -153,6 +153,7 @@ def _case_first(view):
 
 @enrolments_api.route("/<int:case_id>/enrolments", methods=["GET"])
 @requires("cases.read")
+@reads("cases", "case_id")
 @_case_first
 @enrolments_api.response(200, EnrolmentList)
 def list_enrolments(case):

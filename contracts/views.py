@@ -27,7 +27,7 @@ from core.forms import apply_service_errors, flash_outcome, run_form
 from core.money import cents_to_input, format_cents, parse_euros
 from core.problems import ServiceError, ValidationFailed
 from network import services as network
-from tenants.access import requires
+from tenants.access import reads, requires
 from tenants.navigation import nav_item
 from tenants.web import current_actor, tenant_blueprint
 
@@ -323,6 +323,7 @@ def template_help():
 
 @bp.route("/cases/<int:case_id>/enrolments", methods=["GET", "POST"])
 @requires("cases.read")
+@reads("cases", "case_id")
 def case_enrolments(case_id: int):
     """The case's funding approvals with the use of approved hours, and (for case workers) a form to add one."""
     from sqlalchemy import select

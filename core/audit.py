@@ -1,4 +1,4 @@
-"""The audit log: append-only events written by service functions for every change and every download.
+"""The audit log: append-only events for every change, every download and every read of client data.
 
 The runtime database role may only INSERT and SELECT this table (see the migration), so not even a bug in the
 application can rewrite history on PostgreSQL.
@@ -6,6 +6,7 @@ application can rewrite history on PostgreSQL.
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import g, has_request_context
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +42,9 @@ class AuditEvent(TenantScoped, db.Model):
     diff: Mapped[dict | None] = mapped_column(JSON)
 
 
+READ_ACTIONS = (".read", ".export", ".download")
+
+
 def record(actor: Actor, action: str, obj=None, *, object_type: str | None = None, object_id: int | None = None,
            diff: dict | None = None) -> AuditEvent:
     """Add an audit event to the current transaction (it commits or rolls back with the change it describes)."""
@@ -52,6 +56,8 @@ def record(actor: Actor, action: str, obj=None, *, object_type: str | None = Non
         object_type=object_type or "", object_id=object_id, diff=diff,
     )
     db.session.add(event)
+    if action.endswith(READ_ACTIONS) and has_request_context():
+        g.bn_read_recorded = True  # a declared read (tenants.access.reads) need not add a generic event
     return event
 
 

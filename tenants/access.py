@@ -2,9 +2,10 @@
 and the rule that a suspended alliance can read but not write."""
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, g, make_response, request
 from flask_babel import lazy_gettext as _l
 
+from core import audit
 from core.api import API_PREFIX
 from core.extensions import db
 from core.problems import Forbidden, problem
@@ -38,6 +39,32 @@ def requires(capability: str):
             db.session.flush()
             return result
 
+        return wrapper
+
+    return decorator
+
+
+def reads(object_type: str, id_arg: str | None = None):
+    """View decorator that declares a read of client data: a successful GET writes `<object_type>.read` to the
+    audit log (with the id from the URL argument `id_arg`, or the query of a list), unless the service already
+    recorded a more specific read or export. Declared on the route, so that a new route cannot forget it
+    (tests/security/test_read_audit.py lists every route that shows client data)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from tenants.web import current_actor
+
+            response = make_response(view(*args, **kwargs))
+            if (request.method in SAFE_METHODS and response.status_code < 400
+                    and not g.pop("bn_read_recorded", False)):
+                query = request.query_string.decode(errors="replace")[:300]
+                audit.record(current_actor(), f"{object_type}.read", object_type=object_type,
+                             object_id=kwargs.get(id_arg) if id_arg else None,
+                             diff={"query": [None, query]} if query else None)
+            return response
+
+        wrapper.audited_read = object_type
         return wrapper
 
     return decorator

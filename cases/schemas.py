@@ -17,6 +17,7 @@ from cases.models import (
     OUTCOMES,
     REFERRAL_STATUSES,
 )
+from core.api import ID
 
 
 def _note(obj):
@@ -83,8 +84,10 @@ class ClientListArgs(Schema):
 class ConsentSchema(Schema):
     id = fields.Integer(dump_only=True)
     client_id = fields.Integer(dump_only=True)
-    agency_id = fields.Integer(allow_none=True, load_default=None, metadata={"description": "Receiving agency"})
+    agency_id = fields.Integer(validate=ID, allow_none=True, load_default=None,
+                               metadata={"description": "Receiving agency"})
     partner_id = fields.Integer(
+        validate=ID,
         allow_none=True,
         load_default=None,
         metadata={"description": "Receiving partner organisation (instead of an agency)"},
@@ -100,6 +103,7 @@ class ConsentSchema(Schema):
     expires_on = fields.Date(allow_none=True, load_default=None)
     withdrawn_on = fields.Date(dump_only=True)
     replaces_id = fields.Integer(
+        validate=ID,
         allow_none=True, load_default=None, metadata={"description": "The consent this one re-issues"}
     )
     status = fields.Method(
@@ -131,9 +135,10 @@ def _status_description() -> str:
 
 class CaseSchema(Schema):
     id = fields.Integer(dump_only=True)
-    client_id = fields.Integer(required=True)
+    client_id = fields.Integer(validate=ID, required=True)
     pseudonym = fields.Function(lambda c: c.client.pseudonym, dump_only=True)
     case_manager_id = fields.Integer(
+        validate=ID,
         allow_none=True,
         load_default=None,
         metadata={
@@ -164,7 +169,7 @@ class CasePatchSchema(CaseSchema):
     class Meta:
         exclude = ("client_id",)
 
-    case_manager_id = fields.Integer(metadata={"description": "User id of the case manager"})
+    case_manager_id = fields.Integer(validate=ID, metadata={"description": "User id of the case manager"})
     status = fields.String(validate=validate.OneOf(CASE_PHASES), metadata={"description": _status_description()})
     opened_on = fields.Date()
     closed_on = fields.Date(allow_none=True)
@@ -178,7 +183,7 @@ class CaseListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = fields.String(load_default=None)
     status = fields.String(load_default="", validate=validate.OneOf(("", "open", *CASE_PHASES)))
-    case_manager_id = fields.Integer(load_default=None)
+    case_manager_id = fields.Integer(validate=ID, load_default=None)
     service_area = fields.String(load_default="")
     q = fields.String(load_default="", metadata={"description": "Client name or pseudonym"})
 
@@ -195,6 +200,7 @@ class NeedSchema(Schema):
     baseline = fields.String(load_default="", validate=validate.Length(max=5000))
     note = fields.String(load_default="", validate=validate.Length(max=5000))
     agency_id = fields.Integer(
+        validate=ID,
         allow_none=True,
         load_default=None,
         metadata={"description": "Funding agency responsible (default: the area's)"},
@@ -211,7 +217,7 @@ class GoalSchema(Schema):
     title = fields.String(validate=validate.Length(max=200))
     measure = fields.String(load_default="", validate=validate.Length(max=5000))
     responsible = fields.String(load_default="client", validate=validate.OneOf(GOAL_RESPONSIBLE))
-    partner_id = fields.Integer(allow_none=True, load_default=None)
+    partner_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
     due_on = fields.Date(allow_none=True, load_default=None)
     review_on = fields.Date(allow_none=True, load_default=None)
     status = fields.String(
@@ -225,7 +231,7 @@ class GoalPatchSchema(GoalSchema):
     title = fields.String(validate=validate.Length(min=1, max=200))
     measure = fields.String(validate=validate.Length(max=5000))
     responsible = fields.String(validate=validate.OneOf(GOAL_RESPONSIBLE))
-    partner_id = fields.Integer(allow_none=True)
+    partner_id = fields.Integer(validate=ID, allow_none=True)
     due_on = fields.Date(allow_none=True)
     review_on = fields.Date(allow_none=True)
     status = fields.String(validate=validate.OneOf(GOAL_STATUSES))
@@ -250,7 +256,7 @@ class PlanVersionList(Schema):
 class ReferralSchema(Schema):
     id = fields.Integer(dump_only=True)
     case_id = fields.Integer(dump_only=True)
-    partner_id = fields.Integer(metadata={"description": "Required"})
+    partner_id = fields.Integer(validate=ID, metadata={"description": "Required"})
     consent_id = fields.Integer(dump_only=True)
     referred_on = fields.Date(allow_none=True, load_default=None)
     reason = fields.String(load_default="", validate=validate.Length(max=5000))

@@ -9,9 +9,8 @@ from contracts.models import (
     STATUSES,
     VAT_MODES,
 )
-from core.converters import MAX_ID
+from core.api import ID
 
-ID = validate.Range(min=1, max=MAX_ID)
 MONEY = validate.Range(min=0, max=10**12)  # cents: up to ten billion euros, inside a BIGINT
 TEXT = validate.Length(max=20_000)
 
@@ -37,7 +36,7 @@ class DocumentSchema(Schema):
     )
     pdf_status = fields.String(metadata={"description": "pending | done | failed"})
     pdf_error = fields.String()
-    template_id = fields.Integer(allow_none=True)
+    template_id = fields.Integer(validate=ID, allow_none=True)
     signed_by_provider_on = fields.Date(allow_none=True)
     signed_by_agency_on = fields.Date(allow_none=True)
     created_at = fields.DateTime()
@@ -59,7 +58,7 @@ class StepSchema(Schema):
     from_status = fields.String()
     to_status = fields.String()
     on = fields.Date(attribute="effective_on")
-    by_user_id = fields.Integer(allow_none=True)
+    by_user_id = fields.Integer(validate=ID, allow_none=True)
     by_label = fields.String()
     at = fields.DateTime()
 
@@ -177,7 +176,7 @@ class EnrolmentSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     case_id = fields.Integer(dump_only=True)
-    contract_id = fields.Integer(required=True)
+    contract_id = fields.Integer(validate=ID, required=True)
     from_on = fields.Date(required=True)
     to_on = fields.Date(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))

@@ -11,6 +11,9 @@ from core.converters import MAX_ID
 from core.problems import ValidationFailed, problem_from_http_exception
 from core.validation import get_or_404
 
+# an id in a request body is bounded like an id in a path: beyond the column's range it is a 422, never a 500
+ID = validate.Range(min=1, max=MAX_ID)
+
 API_PREFIX = "/api/v1"
 MAX_LIMIT = 500
 

@@ -2,6 +2,7 @@
 and document the OpenAPI spec. Business rules live in network.services, so pages get the same messages."""
 from marshmallow import Schema, ValidationError, fields, validate
 
+from core.api import ID
 from network.leitweg import leitweg_problems
 from network.models import AGENCY_KINDS, PARTNER_KINDS
 
@@ -57,6 +58,7 @@ class ServiceAreaSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     active = fields.Boolean(load_default=True)
     agency_id = fields.Integer(
+        validate=ID,
         allow_none=True,
         load_default=None,
         metadata={"description": "Agency usually responsible for this area"},

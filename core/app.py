@@ -19,6 +19,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config())
     if overrides:
         app.config.update(overrides)
+    if app.config["TRUSTED_PROXIES"]:
+        # client address, scheme and host from the ingress's X-Forwarded-* headers (rate limits per client, HSTS,
+        # audit IPs); only as many hops as configured, so that a client cannot forge them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     os.makedirs(app.instance_path, exist_ok=True)
     from core.converters import BoundedIntConverter
 
@@ -189,6 +196,8 @@ def _security_headers(app: Flask) -> None:
         )
         if request.path.startswith("/api/") or g.get("tenant") is not None:
             response.headers.setdefault("Cache-Control", "no-store")  # social data is never cached
+        if request.is_secure:  # behind the ingress this needs TRUSTED_PROXIES, so that X-Forwarded-Proto counts
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 

@@ -73,6 +73,8 @@ def load_config() -> dict:
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
         # the cookie is not re-signed on every request: a session ends at its absolute lifetime (tenants.web)
         "SESSION_REFRESH_EACH_REQUEST": False,
+        # reverse proxies in front of the app whose X-Forwarded-* headers are trusted (the ingress: 1)
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",

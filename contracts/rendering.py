@@ -30,7 +30,7 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 MAX_ZIP_ENTRIES = 500
 MAX_REPEAT = 10_000
-RENDER_TIMEOUT_SECONDS = 20
+RENDER_TIMEOUT_SECONDS = 5  # a real contract renders in well under a second; a request never waits longer
 RENDER_MEMORY_BYTES = 1024 * 1024 * 1024  # longest string/list a template may build with * or **
 
 LEGAL_BASIS_LABELS = {

@@ -49,3 +49,19 @@ def test_an_unused_agency_is_deleted(client, tenant_a, api_token):
     agency = client.post("/api/v1/agencies", json={"name": "Sozialamt Süd", "kind": "sozialamt"}, headers=h).json
     assert client.delete(f"/api/v1/agencies/{agency['id']}", headers=h).status_code == 204
     assert client.get(f"/api/v1/agencies/{agency['id']}", headers=h).status_code == 404
+
+
+def test_an_agency_a_service_area_names_is_kept_with_the_reason(client, tenant_a, api_token, login, no_csrf):
+    """Finding 8: deleting an agency that a service area names as responsible is a 409 with the reason on the
+    API and a message on the page, never an integrity error (500)."""
+    h = api_token(tenant_a, "admin")
+    agency = client.post("/api/v1/agencies", json={"name": "Sozialamt", "kind": "sozialamt"}, headers=h).json
+    r = client.post("/api/v1/service-areas", json={"code": "debts2", "name": "Schulden", "agency_id": agency["id"]},
+                    headers=h)
+    assert r.status_code == 201, r.json
+    r = client.delete(f"/api/v1/agencies/{agency['id']}", headers=h)
+    assert r.status_code == 409 and "Service areas" in r.json["detail"]
+    login(client, tenant_a, "admin")
+    page = client.post(f"/{tenant_a.slug}/agencies/{agency['id']}/delete", follow_redirects=True)
+    assert page.status_code == 200 and "Leistungsbereiche" in page.get_data(as_text=True)
+    assert client.get(f"/api/v1/agencies/{agency['id']}", headers=h).status_code == 200

@@ -18,8 +18,21 @@ API_PREFIX = "/api/v1"
 MAX_LIMIT = 500
 
 
+class ProblemSchema(Schema):
+    """An error answer (RFC 9457 problem details) as every handler sends it."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Messages per field (validation)"})
+
+
 class ProblemApi(Api):
     """flask-smorest with errors in problem+json instead of its own format."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException):
         return problem_from_http_exception(error)
@@ -34,6 +47,26 @@ api = ProblemApi(spec_kwargs={
 
 def register_security_scheme() -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    generate = api.spec.to_dict
+
+    def to_dict() -> dict:
+        """The document as served: error answers are application/problem+json (what ProblemApi sends)."""
+        spec = generate()
+        responses = [r for path in spec.get("paths", {}).values() for op in path.values() if isinstance(op, dict)
+                     for status, r in op.get("responses", {}).items() if _is_error(status)]
+        responses += [r for name, r in spec.get("components", {}).get("responses", {}).items()
+                      if name in ("DEFAULT_ERROR", "UNPROCESSABLE_CONTENT", "UNPROCESSABLE_ENTITY")]
+        for response in responses:
+            content = response.get("content") or {}
+            if "application/json" in content:
+                content["application/problem+json"] = content.pop("application/json")
+        return spec
+
+    api.spec.to_dict = to_dict
+
+
+def _is_error(status) -> bool:
+    return str(status) == "default" or str(status)[:1] in ("4", "5")
 
 
 def api_blueprint(name: str, import_name: str, url: str, description: str = "") -> SmorestBlueprint:

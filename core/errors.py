@@ -1,5 +1,6 @@
 """Error handlers: HTML pages for people, problem+json for /api. Bad input never becomes a 500."""
 from flask import Flask, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -10,7 +11,36 @@ def _wants_problem() -> bool:
     return request.path.startswith("/api/")
 
 
+def _nul_fields(value, path: str = "") -> list[str]:
+    """Fields of a JSON body whose text holds a NUL character (PostgreSQL cannot store it)."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [f for key, item in value.items() for f in _nul_fields(item, f"{path}.{key}" if path else str(key))]
+    if isinstance(value, list):
+        return [f for i, item in enumerate(value) for f in _nul_fields(item, f"{path}.{i}" if path else str(i))]
+    return []
+
+
+def refuse_nul_characters():
+    """Text with a NUL character is refused before any view sees it (422 naming the fields), on every
+    database: otherwise PostgreSQL answers with an error that would become a 500."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    fields = [key for key, value in request.form.items(multi=True) if "\x00" in value]
+    if request.is_json:
+        fields += _nul_fields(request.get_json(silent=True))
+    if not fields:
+        return None
+    message = gettext("Text must not contain NUL characters.")
+    if _wants_problem():
+        return problem(422, "Unprocessable Content", message, {f: [message] for f in fields})
+    return render_template("error.html", code=400, message=message), 400
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         if _wants_problem():

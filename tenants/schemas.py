@@ -10,6 +10,11 @@ def _iban(value: str) -> None:
         raise ValidationError("Not a valid IBAN (check digits).")
 
 
+def _email_or_empty(value: str) -> None:
+    if value:
+        validate.Email()(value)
+
+
 class TokenRequest(Schema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
@@ -47,7 +52,8 @@ class TenantSchema(Schema):
     vat_id = fields.String(validate=validate.Length(max=20))
     iban = fields.String(validate=[validate.Length(max=40), _iban])
     bic = fields.String(validate=validate.Length(max=11))
-    email = fields.Email(validate=validate.Length(max=254))
+    # empty until the alliance fills it in: a string that is empty or an address (not format "email")
+    email = fields.String(validate=[validate.Length(max=254), _email_or_empty])
     status = fields.String(dump_only=True)
 
 

@@ -11,7 +11,7 @@ from core import signals
 from core.audit import Actor
 from core.extensions import db
 from core.tenancy.context import tenant_context
-from tenants import services
+from tenants import invitations, services
 from tenants.models import Tenant, User
 
 DEMO_SLUG = "demo"
@@ -49,6 +49,9 @@ def seed_demo(reset: bool = False) -> list[str]:
                 users.setdefault(role, user)
             for part in signals.ask(signals.demo_seeding, tenant, users=users, actor=ACTOR):
                 lines.extend(part)
+            # an open invitation on the members page (members join by invitation and set their own password)
+            invitations.invite(tenant, {"email": "neu.mitglied@buendnis-musterstadt.de", "name": "Neues Mitglied",
+                            "role": "case_manager"}, ACTOR)
             db.session.flush()  # tenant rows must be written while the tenant is in context
         if db.session.scalar(select(User).where(User.email == ADMIN_EMAIL)) is None:
             services.create_user(ADMIN_EMAIL, DEMO_PASSWORD, "Plattform-Admin", platform_admin=True)

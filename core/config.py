@@ -56,7 +56,7 @@ def load_config() -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'buendnisnetz.db'}"
     broker = os.environ.get("CELERY_BROKER_URL") or None
     embedded = database_url.startswith("sqlite")
-    return {
+    config = {
         "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATIONS_DATABASE_URL": os.environ.get("MIGRATIONS_DATABASE_URL") or database_url,
@@ -76,6 +76,8 @@ def load_config() -> dict:
         # reverse proxies in front of the app whose X-Forwarded-* headers are trusted (the ingress: 1)
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "WTF_CSRF_ENABLED": _bool("WTF_CSRF_ENABLED", True),
+        # argon2id parameters: "default" (RFC 9106); "cheapest" only for the test suite, refused in production
+        "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE") or "default",
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
@@ -105,3 +107,7 @@ def load_config() -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
     }
+    profile = config["PASSWORD_HASH_PROFILE"]
+    if profile not in ("default", "cheapest") or (production() and profile != "default"):
+        raise UnsafeConfiguration(f"PASSWORD_HASH_PROFILE={profile!r}: production hashes with the default profile")
+    return config

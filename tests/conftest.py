@@ -20,6 +20,7 @@ OWNER, RUNTIME = "bn_owner", "bn_app"
 PASSWORD = "correct-horse-battery"
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("PASSWORD_HASH_PROFILE", "cheapest")  # production parameters: tests/tenants/test_passwords.py
 
 
 def _pg_urls() -> tuple[str, str]:

@@ -40,7 +40,8 @@ class Client(TenantScoped, Timestamped, db.Model):
     restricted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    children: Mapped[list["Child"]] = relationship(viewonly=True, order_by="Child.id")
+    # lists and the API show them: one query per page, not one per client
+    children: Mapped[list["Child"]] = relationship(viewonly=True, order_by="Child.id", lazy="selectin")
 
     @property
     def name(self) -> str:

@@ -17,7 +17,7 @@ from cases import services
 from cases.models import Case, Client, ServiceEntry
 from core import clock, signals, spreadsheets
 from core.extensions import db
-from core.forms import flash_outcome, run_form
+from core.forms import arg_int, flash_outcome, run_form
 from network import services as network
 from tenants.access import reads, requires
 from tenants.navigation import nav_item
@@ -62,7 +62,7 @@ def event_detail(event) -> str:
 
 def _page() -> int:
     # bounded: an absurd page number is an empty page, not a database overflow
-    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    return arg_int("page", 1, high=100_000)
 
 
 def _paginate(query, order_by):
@@ -300,7 +300,7 @@ def restrict_client(client_id: int):
 def cases():
     args = {
         "status": request.args.get("status", ""),
-        "case_manager_id": request.args.get("case_manager_id", type=int),
+        "case_manager_id": arg_int("case_manager_id"),
         "service_area": request.args.get("service_area", ""),
         "q": request.args.get("q", ""),
     }

@@ -181,7 +181,8 @@ class EnrolmentSchema(Schema):
     to_on = fields.Date(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     approved_hours = fields.Dict(
-        keys=fields.String(), values=fields.Float(), load_default=None,
+        keys=fields.String(), values=fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=10_000)),
+        load_default=None,
         metadata={"description": "Optional approved hours per service area code, e.g. {\"childcare\": 40}"},
     )
     created_at = fields.DateTime(dump_only=True)

@@ -173,6 +173,7 @@ def edit_contract(contract_id: int):
 
 @bp.get("/contracts/<int:contract_id>")
 @requires("contracts.read")
+@reads("contracts", "contract_id")  # lists the enrolled cases and their approved hours
 def contract(contract_id: int):
     contract = services.get_contract(contract_id)
     versions = services.versions_of(contract)

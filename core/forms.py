@@ -53,3 +53,16 @@ def problem_text(exc: ServiceError) -> str:
     detail = str(exc.detail)
     extra = [str(m) for msgs in (exc.errors or {}).values() for m in msgs if str(m) not in detail]
     return " ".join([detail, *extra])
+
+
+def arg_int(name: str, default=None, *, low: int = 1, high: int | None = None):
+    """A whole number from the query string within [low, high] (ids: up to the column's range), else
+    `default`: a typed-in page 99999999999999999999 or a foreign id is simply not there, never an overflow."""
+    from flask import request
+
+    from core.converters import MAX_ID
+
+    value = request.args.get(name, type=int)
+    if value is None or not low <= value <= (MAX_ID if high is None else high):
+        return default
+    return value

@@ -48,7 +48,7 @@ def reads(object_type: str, id_arg: str | None = None):
     """View decorator that declares a read of client data: a successful GET writes `<object_type>.read` to the
     audit log (with the id from the URL argument `id_arg`, or the query of a list), unless the service already
     recorded a more specific read or export. Declared on the route, so that a new route cannot forget it
-    (tests/security/test_read_audit.py lists every route that shows client data)."""
+    (tests/cases/test_cases_read_audit.py goes through every GET route of every blueprint)."""
 
     def decorator(view):
         @wraps(view)

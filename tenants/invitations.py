@@ -56,6 +56,7 @@ def invite(tenant: Tenant, data: dict, actor: Actor) -> Invitation:
     now = utcnow()
     for earlier in db.session.scalars(select(Invitation).where(
             Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))):
+        services.check_member_role(earlier.role, earlier.agency_id, actor)  # an admin cannot undo an owner's
         earlier.revoked_at = now  # the newest invitation is the only one that works
     secret = secrets.token_urlsafe(32)
     invitation = Invitation(

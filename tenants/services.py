@@ -138,7 +138,8 @@ def remove_member(membership: Membership, actor: Actor) -> None:
     if membership.role == Role.OWNER and _owner_count() <= 1:
         raise Conflict(_l("The last owner cannot be removed."))
     audit.record(actor, "membership.delete", membership, diff={"user": [membership.user.email, None]})
-    end_sessions(membership.user)  # a session open in this alliance ends with the membership
+    # the membership's API tokens go with it (ON DELETE CASCADE) and its pages answer 404 from the next request;
+    # the person's sessions in other alliances are theirs and stay
     db.session.delete(membership)
 
 
@@ -202,7 +203,9 @@ def live_tokens(actor: Actor):
     from tenants.models import ApiToken
 
     query = (select(ApiToken).join(Membership, Membership.id == ApiToken.membership_id)
-             .where(ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+             .join(User, User.id == Membership.user_id)
+             .where(ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow(), User.active.is_(True),
+                    ApiToken.session_version == User.session_version)  # ended by logout, a new password, …
              .order_by(ApiToken.created_at.desc()))
     if not can(actor.role, "members.manage"):
         query = query.where(Membership.user_id == actor.user_id)

@@ -73,7 +73,12 @@ def current_actor() -> Actor:
 
 
 def start_session(user) -> None:
-    """Log `user` in for at most PERMANENT_SESSION_LIFETIME from now, however often the session is used."""
+    """Log `user` in for at most PERMANENT_SESSION_LIFETIME from now, however often the session is used; a
+    fresh session (new CSRF token), keeping only the chosen language."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
     login_user(user)
     session.permanent = True
     session["login_at"] = int(time.time())

@@ -11,7 +11,7 @@ from cases.models import (
     Client,
     ServiceEntry,
 )
-from cases.services.case_file import may_see_case_note
+from cases.services.case_file import case_query, may_see_case_note
 from cases.services.clients import CLIENT_FIELDS, may_see_client_note
 from cases.services.consents import consents_of
 from cases.services.plan import goals_of, needs_of
@@ -33,9 +33,10 @@ def export_client(client: Client, actor: Actor) -> dict:
         values = {f: getattr(row, f) for f in fields}
         return {f: v.isoformat() if isinstance(v, (date, datetime)) else v for f, v in values.items()}
 
-    cases = list(db.session.scalars(select(Case).where(Case.client_id == client.id).order_by(Case.id)))
     # the export shows what the exporting person may see on the pages, no more; an admin exports everything
-    withheld = []
+    everything = list(db.session.scalars(select(Case.id).where(Case.client_id == client.id).order_by(Case.id)))
+    cases = list(db.session.scalars(case_query(actor).where(Case.client_id == client.id).order_by(Case.id)))
+    withheld = [f"cases.{case_id}" for case_id in everything if case_id not in {c.id for c in cases}]
     data = {
         "client": plain(client, "pseudonym", *CLIENT_FIELDS, "created_at"),
         "children": [{"birth_year": c.birth_year} for c in client.children],

@@ -19,6 +19,7 @@ from core.problems import Conflict
 from network.models import ServiceArea
 
 ENROLLABLE = ("signed", "active")
+MAX_HOURS = 10_000  # hours approved per area and enrolment: years of full-time help, far below any column limit
 
 
 def enrol_case(case_id: int, data: dict, actor: Actor) -> Enrolment:
@@ -45,8 +46,8 @@ def enrol_case(case_id: int, data: dict, actor: Actor) -> Enrolment:
         for code, value in data["approved_hours"].items():
             if code not in codes:
                 errors.add("approved_hours", _l("No service area with code %(code)s.", code=code))
-            elif not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                errors.add("approved_hours", _l("Hours must be a positive number."))
+            elif not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= MAX_HOURS:
+                errors.add("approved_hours", _l("Hours must be a number above 0 and at most %(max)d.", max=MAX_HOURS))
             else:
                 hours.append(ApprovedHours(service_area_id=codes[code].id, minutes=round(value * 60)))
     if from_on is not None and not errors.get("from_on"):

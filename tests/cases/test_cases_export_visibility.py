@@ -12,6 +12,9 @@ def test_export_withholds_notes_the_case_manager_may_not_see(tenant_a, client, a
     r = client.patch(f"/api/v1/clients/{case['client_id']}", json={"confidential_note": "NOTIZ-KLIENTIN"},
                      headers=admin)
     assert r.status_code == 200, r.json
+    r = client.post(f"/api/v1/cases/{case['id']}/services", headers=admin, json={
+        "on": "2026-01-20", "minutes": 30, "service_area": "childcare", "note": "NOTIZ-LEISTUNG-FREMD"})
+    assert r.status_code == 201, r.json
     r = client.patch(f"/api/v1/cases/{case['id']}", headers=admin, json={
         "status": "closed", "outcome": "dropped_out", "closed_on": "2026-02-01", "esf_exit_status": "inactive"})
     assert r.status_code == 200, r.json
@@ -28,8 +31,10 @@ def test_export_withholds_notes_the_case_manager_may_not_see(tenant_a, client, a
     shared = client.get(f"/{tenant_a.slug}/clients/{case['client_id']}/export.json")
     assert shared.status_code == 200
     text = shared.get_data(as_text=True)
-    assert "NOTIZ-FREMDER-FALL" not in text and "NOTIZ-KLIENTIN" in text  # own case: the client's note is hers
-    assert json.loads(text)["withheld"] == [f"cases.{case['id']}.confidential_note"]
+    assert "NOTIZ-KLIENTIN" in text  # her own case: she may see the client's note
+    # a colleague's case is not on her pages, so not in her export either (its notes, needs and services)
+    assert "NOTIZ-FREMDER-FALL" not in text and "NOTIZ-LEISTUNG-FREMD" not in text
+    assert json.loads(text)["withheld"] == [f"cases.{case['id']}"]
     client.post("/logout")
 
     login(client, tenant_a, "admin")

@@ -25,6 +25,9 @@ def _secret_key() -> str:
     """SECRET_KEY from the environment. Without it: refused in production; elsewhere a random key made once and
     kept in the instance folder (mode 0600), so that no two installations share a key anyone can read."""
     key = os.environ.get("SECRET_KEY")
+    if key and production() and len(key) < 32:
+        raise UnsafeConfiguration("SECRET_KEY is too short for production: at least 32 characters "
+                                  "(e.g. `openssl rand -hex 32`)")
     if key:
         return key
     if production():

@@ -26,6 +26,9 @@ def test_production_refuses_to_start_without_secret_key(tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_DIR", str(tmp_path))
     with pytest.raises(config.UnsafeConfiguration, match="SECRET_KEY"):
         config.load_config()
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(config.UnsafeConfiguration, match="too short"):
+        config.load_config()
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     with pytest.raises(config.UnsafeConfiguration, match="PASSWORD_HASH_PROFILE"):
         config.load_config()  # the suite's cheap hashing is refused in production

@@ -6,7 +6,7 @@ across tenants. The service-area catalogue and the agencies live in network/.
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -114,7 +114,11 @@ class Case(TenantScoped, Timestamped, db.Model):
     """A case (Fall) of a client, run through the phases of case management by one case manager."""
 
     __tablename__ = "cases"
-    __tenant_args__ = (tenant_fk("client_id", "clients"),)
+    # the case list's order (opened_on DESC, id DESC, read backwards) within one tenant
+    __tenant_args__ = (
+        tenant_fk("client_id", "clients"),
+        Index("ix_cases_tenant_opened", "tenant_id", "opened_on", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
@@ -221,7 +225,11 @@ class ServiceEntry(TenantScoped, Timestamped, db.Model):
     """One logged service (Leistungsdokumentation). Billing marks it; a billed entry is immutable."""
 
     __tablename__ = "service_entries"
-    __tenant_args__ = (tenant_fk("case_id", "cases"), tenant_fk("service_area_id", "service_areas"))
+    __tenant_args__ = (
+        tenant_fk("case_id", "cases"),
+        tenant_fk("service_area_id", "service_areas"),
+        Index("ix_service_entries_tenant_case_on", "tenant_id", "case_id", "on", "id"),  # a case's log, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
@@ -246,7 +254,10 @@ class CaseEvent(TenantScoped, db.Model):
     """One line of a case's timeline: what happened, when, by whom (kind + short detail, shown translated)."""
 
     __tablename__ = "case_events"
-    __tenant_args__ = (tenant_fk("case_id", "cases", ondelete="CASCADE"),)
+    __tenant_args__ = (
+        tenant_fk("case_id", "cases", ondelete="CASCADE"),
+        Index("ix_case_events_tenant_case_at", "tenant_id", "case_id", "at", "id"),  # a case's timeline, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(Integer, index=True, nullable=False)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from cases import forms as F
 from cases import services
-from cases.models import Case, Client, ServiceEntry
+from cases.models import Case, Client
 from core import clock, signals, spreadsheets
 from core.extensions import db
 from core.forms import arg_int, flash_outcome, run_form
@@ -26,6 +26,8 @@ from tenants.web import current_actor, tenant_blueprint
 bp = tenant_blueprint("cases", __name__)
 nav_item("cases.caseload", "My caseload", "cases.write", 10)
 nav_item("cases.cases", "Cases", "cases.read", 12)
+ENTRIES_PER_PAGE = 50  # service entries per page of the case file
+EVENTS_SHOWN = 50  # timeline events shown before "whole timeline"
 nav_item("cases.clients", "Clients", "cases.read", 14)
 nav_item("cases.reports", "Reports", "cases.reports", 40)
 nav_item("cases.case_settings", "Retention", "service_areas.write", 89)
@@ -364,9 +366,14 @@ def case(case_id: int):
     """The case file. Every read is written to the audit log."""
     actor = current_actor()
     row = services.read_case_file(case_id, actor)
-    entries = db.session.scalars(
-        services.entries_of(row).order_by(ServiceEntry.on.desc(), ServiceEntry.id.desc())
-    ).all()
+    # the latest entries and events only, and the totals counted in SQL: a case with 10,000 entries opens as
+    # fast as a new one
+    entry_count, total_minutes = services.entry_totals(row)
+    entry_pages = max((entry_count + ENTRIES_PER_PAGE - 1) // ENTRIES_PER_PAGE, 1)
+    entry_page = min(arg_int("entries_page", 1, high=100_000), entry_pages)
+    entries = services.latest_entries(row, entry_page, ENTRIES_PER_PAGE)
+    whole_timeline = request.args.get("timeline") == "all"
+    events = services.timeline(row, limit=None if whole_timeline else EVENTS_SHOWN + 1)
     agencies = {a.id: a.name for a in network.list_agencies()}
     partners = {p.id: p.name for p in network.list_partners()}
     return render_template(
@@ -377,7 +384,11 @@ def case(case_id: int):
         goals=services.goals_of(row),
         referrals=services.referrals_of(row),
         entries=entries,
-        events=services.timeline(row),
+        entry_page=entry_page,
+        entry_pages=entry_pages,
+        entry_count=entry_count,
+        events=events[:EVENTS_SHOWN] if not whole_timeline else events,
+        more_events=not whole_timeline and len(events) > EVENTS_SHOWN,
         versions=services.plan_versions(row),
         agencies=agencies,
         partners=partners,
@@ -385,7 +396,7 @@ def case(case_id: int):
         show_note=services.may_see_case_note(row, actor),
         goal_steps=services.GOAL_TRANSITIONS,
         referral_steps=services.REFERRAL_TRANSITIONS,
-        total_minutes=sum(e.minutes for e in entries),
+        total_minutes=total_minutes,
         transition_form=F.TransitionForm(),
         can_write=row.status != "closed",
         links=signals.links_for(row, g.membership.role),  # e.g. funding approvals, one layer up

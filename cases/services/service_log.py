@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cases.models import (
     Case,
@@ -112,6 +112,20 @@ def get_service_entry(case: Case, entry_id: int) -> ServiceEntry:
 
 def entries_of(case: Case):
     return select(ServiceEntry).where(ServiceEntry.case_id == case.id)
+
+
+def entry_totals(case: Case) -> tuple[int, int]:
+    """(number of entries, minutes) of the case, counted in SQL whatever the size of the log."""
+    count, minutes = db.session.execute(
+        select(func.count(ServiceEntry.id), func.coalesce(func.sum(ServiceEntry.minutes), 0))
+        .where(ServiceEntry.case_id == case.id)).one()
+    return int(count), int(minutes)
+
+
+def latest_entries(case: Case, page: int = 1, size: int = 50) -> list[ServiceEntry]:
+    """One page of the log, newest first (the case file never loads the whole log)."""
+    query = entries_of(case).order_by(ServiceEntry.on.desc(), ServiceEntry.id.desc())
+    return list(db.session.scalars(query.limit(size).offset((max(page, 1) - 1) * size)))
 
 
 def mark_billed(

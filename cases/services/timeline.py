@@ -16,9 +16,7 @@ def record_event(case: Case, kind: str, detail: str, actor: Actor) -> None:
 
 
 
-def timeline(case: Case) -> list[CaseEvent]:
-    return list(
-        db.session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
-        )
-    )
+def timeline(case: Case, limit: int | None = None) -> list[CaseEvent]:
+    """The case's events, newest first; at most `limit` of them (the case file shows the latest)."""
+    query = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+    return list(db.session.scalars(query.limit(limit) if limit else query))

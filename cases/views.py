@@ -27,6 +27,7 @@ bp = tenant_blueprint("cases", __name__)
 nav_item("cases.caseload", "My caseload", "cases.write", 10)
 nav_item("cases.cases", "Cases", "cases.read", 12)
 ENTRIES_PER_PAGE = 50  # service entries per page of the case file
+COUNT_CAP = 1000  # lists count their matches up to here; a search narrows a longer list
 EVENTS_SHOWN = 50  # timeline events shown before "whole timeline"
 nav_item("cases.clients", "Clients", "cases.read", 14)
 nav_item("cases.reports", "Reports", "cases.reports", 40)
@@ -68,10 +69,13 @@ def _page() -> int:
 
 
 def _paginate(query, order_by):
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = _page()
+    """One page and the number of matches, counted only up to COUNT_CAP (a count of every case of a large
+    alliance would cost more than the page itself); beyond it the list says "more than …" and the pages stop."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).limit(COUNT_CAP + 1).subquery()))
+    pages = max((min(total, COUNT_CAP) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(_page(), pages)
     rows = db.session.scalars(query.order_by(*order_by).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
-    return rows, page, max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total
+    return rows, page, pages, total
 
 
 def _form_page(form, title, cancel_url, **extra):
@@ -106,7 +110,8 @@ def clients():
     rows, page, pages, total = _paginate(
         services.client_query(current_actor(), q), [Client.last_name, Client.first_name, Client.id]
     )
-    return render_template("cases/clients.html", clients=rows, page=page, pages=pages, total=total, q=q)
+    return render_template("cases/clients.html", clients=rows, page=page, pages=pages, total=total, q=q,
+                           count_cap=COUNT_CAP)
 
 
 def _client_data(form: F.ClientForm) -> dict:
@@ -317,6 +322,7 @@ def cases():
         page=page,
         pages=pages,
         total=total,
+        count_cap=COUNT_CAP,
         filters=args,
         managers=managers,
         areas=_area_choices(),

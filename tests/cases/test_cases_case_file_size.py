@@ -26,3 +26,19 @@ def test_a_long_service_log_is_paged_with_totals_from_sql(app, client, tenant_a,
     last = client.get(f"{url}?entries_page=3").get_data(as_text=True)
     assert last.count("Eintrag-") == 20 and "entries_page=2" in last
     assert client.get(f"{url}?entries_page=99999999999").status_code == 200  # clamped, never an overflow
+
+
+def test_lists_count_only_up_to_the_cap(client, tenant_a, make_case, login, monkeypatch):
+    """A list counts its matches only up to COUNT_CAP: beyond it, it says "more than" and the pages stop."""
+    from cases import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for _ in range(5):
+        make_case(tenant_a)
+    login(client, tenant_a, "admin")
+    page = client.get(f"/{tenant_a.slug}/cases/").get_data(as_text=True)
+    assert "Mehr als 3 Fälle" in page and "Seite 1 von 2" in page
+    assert "Seite 2 von 2" in client.get(f"/{tenant_a.slug}/cases/?page=9").get_data(as_text=True)
+    clients = client.get(f"/{tenant_a.slug}/clients/").get_data(as_text=True)
+    assert "Mehr als 3 Klientinnen und Klienten" in clients

@@ -6,7 +6,7 @@ across tenants. The service-area catalogue and the agencies live in network/.
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -22,7 +22,12 @@ class Client(TenantScoped, Timestamped, db.Model):
     """The single parent: only what the forms need (data minimisation); elsewhere shown by pseudonym."""
 
     __tablename__ = "clients"
-    __tenant_args__ = (UniqueConstraint("tenant_id", "pseudonym"),)
+    __tenant_args__ = (
+        UniqueConstraint("tenant_id", "pseudonym"),
+        # name search (`LIKE '%…%'`) by trigrams on PostgreSQL; a plain index on SQLite
+        Index("ix_clients_search_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(20), nullable=False)  # K-2026-0042
@@ -40,12 +45,39 @@ class Client(TenantScoped, Timestamped, db.Model):
     restricted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # name and pseudonym folded for search (lower case, umlauts and accents off: "Krüger" is found as "kruger"
+    # and "krueger"); kept in step by the ORM events below; a trigram index serves it on PostgreSQL
+    search_text: Mapped[str] = mapped_column(String(500), default="", server_default="", nullable=False)
+
     # lists and the API show them: one query per page, not one per client
     children: Mapped[list["Child"]] = relationship(viewonly=True, order_by="Child.id", lazy="selectin")
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+def fold_variants(text: str) -> list[str]:
+    """Lower case without accents, once with umlauts as plain vowels and once spelled out (ü → u, ue)."""
+    import unicodedata
+
+    def ascii_only(value: str) -> str:
+        return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+
+    text = (text or "").casefold()
+    plain = ascii_only(text)
+    spelled = ascii_only(text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss"))
+    return [plain] if plain == spelled else [plain, spelled]
+
+
+def client_search_text(first_name: str, last_name: str, pseudonym: str) -> str:
+    return " | ".join(fold_variants(f"{first_name} {last_name} {pseudonym}"))[:500]
+
+
+@event.listens_for(Client, "before_insert")
+@event.listens_for(Client, "before_update")
+def _keep_search_text(_mapper, _connection, client: Client) -> None:
+    client.search_text = client_search_text(client.first_name, client.last_name, client.pseudonym)
 
 
 class Child(TenantScoped, db.Model):

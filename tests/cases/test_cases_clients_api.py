@@ -116,3 +116,15 @@ def test_case_manager_sees_own_and_unassigned_clients_only(tenant_a, client, api
     assert r.status_code == 422 and "client_id" in r.json["errors"]
     assert client.get(url, headers=api_token(tenant_a, "admin")).status_code == 200
     assert client.get(url, headers=api_token(tenant_a, "viewer")).status_code == 200
+
+
+def test_name_search_ignores_case_accents_and_umlaut_spelling(tenant_a, client, api_token, make_client):
+    """Do "krüger", "KRUEGER", "kruger" and "sabine krüger" all find Sabine Krüger, and does a "%" match only a
+    literal percent sign?"""
+    h = api_token(tenant_a, "admin")
+    found = make_client(tenant_a, "admin", first_name="Sabine", last_name="Krüger")
+    make_client(tenant_a, "admin", first_name="Ole", last_name="Brandt")
+    for q in ("krüger", "KRUEGER", "kruger", "sabine krüger", "Sabine Krueger", found["pseudonym"].lower()):
+        items = client.get("/api/v1/clients", query_string={"q": q}, headers=h).json["items"]
+        assert [c["id"] for c in items] == [found["id"]], q
+    assert client.get("/api/v1/clients", query_string={"q": "%"}, headers=h).json["items"] == []

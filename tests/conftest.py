@@ -97,6 +97,16 @@ def owner_engine(app, database_urls):
     engine.dispose()
 
 
+@pytest.fixture
+def runtime_engine(is_postgres, database_urls):
+    """A connection as the application's runtime role (PostgreSQL only: row-level security applies to it)."""
+    if not is_postgres:
+        pytest.skip("row-level security exists on PostgreSQL only")
+    engine = create_engine(database_urls[1])
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(request, owner_engine):
     """Every test starts with empty tables (TRUNCATE as owner: row-level security does not apply to it)."""

@@ -18,15 +18,6 @@ def _tenant_tables():
 
 
 @pytest.fixture
-def runtime_engine(is_postgres, database_urls):
-    if not is_postgres:
-        pytest.skip("row-level security exists on PostgreSQL only")
-    engine = create_engine(database_urls[1])
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def superuser_engine(runtime_engine):
     """The test database as the cluster's superuser: row-level security does not apply to it (FORCE binds the
     table owner too), so it sees every tenant's rows."""

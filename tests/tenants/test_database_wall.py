@@ -1,17 +1,8 @@
 """The second wall: PostgreSQL row-level security, checked from the catalogue and with raw SQL."""
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def runtime_engine(is_postgres, database_urls):
-    if not is_postgres:
-        pytest.skip("row-level security exists on PostgreSQL only")
-    engine = create_engine(database_urls[1])
-    yield engine
-    engine.dispose()
 
 
 def test_runtime_role_is_not_superuser_owner_or_bypassrls(runtime_engine):

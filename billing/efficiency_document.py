@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from docx import Document
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -33,10 +33,14 @@ def hours_text(minutes: int | None) -> str:
 
 def quantity_text(line: dict) -> str:
     if line["kind"] == "per_case_month":
-        return _("%(n)s case-months", n=format_decimal(line["quantity"], format="#,##0"))
+        count = int(line["quantity"])
+        return ngettext("%(count)s case-month", "%(count)s case-months", count,
+                        count=format_decimal(count, format="#,##0"))
     if line["kind"] == "per_unit":
         return _("%(h)s hours", h=format_decimal(line["quantity"], format="#,##0.0#"))
-    return _("%(n)s billing periods", n=format_decimal(line["quantity"], format="#,##0"))
+    count = int(line["quantity"])
+    return ngettext("%(count)s billing period", "%(count)s billing periods", count,
+                    count=format_decimal(count, format="#,##0"))
 
 
 def line_label(line: dict, kinds: dict) -> str:

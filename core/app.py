@@ -19,6 +19,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config())
     if overrides:
         app.config.update(overrides)
+    from core import config as configuration
+
+    if configuration.production():
+        from core.production import check_config
+
+        check_config(app.config)
     if app.config["TRUSTED_PROXIES"]:
         # client address, scheme and host from the ingress's X-Forwarded-* headers (rate limits per client, HSTS,
         # audit IPs); only as many hops as configured, so that a client cannot forge them
@@ -34,6 +40,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
 
     db.init_app(app)
+    if configuration.production():
+        from core.production import check_database_role
+
+        with app.app_context():
+            check_database_role(db.engine)
     # Alembic connects as the owner role (MIGRATIONS_DATABASE_URL); see migrations/env.py.
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     login_manager.init_app(app)

@@ -174,7 +174,11 @@ def _agency_choices():
 @requires("members.manage")
 def members():
     form = MemberForm()
-    form.role.choices = role_choices()
+    # only owners make owners; a new member starts as a case manager, never as an owner by accident
+    is_owner = g.membership.role == Role.OWNER
+    form.role.choices = [c for c in role_choices() if is_owner or c[0] != Role.OWNER]
+    if request.method == "GET":
+        form.role.data = Role.CASE_MANAGER.value
     form.agency_id.choices = _agency_choices()
     if form.validate_on_submit():
         data = {"email": form.email.data, "name": form.name.data, "role": form.role.data,

@@ -2,6 +2,9 @@
 touch owners."""
 import re
 
+import pytest
+
+from core.problems import Forbidden
 from tests.conftest import PASSWORD
 
 X = "x@example.org"
@@ -114,7 +117,15 @@ def test_only_owners_make_or_touch_owners(client, tenant_a, login, no_csrf):
     """Finding 7: can an admin invite an owner, demote or remove the owner? No; an owner can."""
     login(client, tenant_a, "admin")
     r = _invite(client, tenant_a, "new-owner@example.org", role="owner")
-    assert r.status_code == 200 and "Nur Inhaber" in r.get_data(as_text=True)
+    assert r.status_code == 200 and 'class="field-error"' in r.get_data(as_text=True)  # not even offered
+    with pytest.raises(Forbidden):  # and the service refuses it whoever asks
+        from core.audit import Actor
+        from tenants.invitations import invite
+        from tenants.models import Tenant
+
+        with client.application.app_context(), tenant_a.context() as session:
+            invite(session.get(Tenant, tenant_a.tenant_id), {"email": "new-owner@example.org", "role": "owner"},
+                   Actor(user_id=None, role="admin", ip=None, label="admin"))
     client.post(f"/{tenant_a.slug}/members/{tenant_a.memberships['owner']}/role", data={"role": "viewer"})
     client.post(f"/{tenant_a.slug}/members/{tenant_a.memberships['owner']}/delete")
     client.post("/logout")
@@ -123,3 +134,14 @@ def test_only_owners_make_or_touch_owners(client, tenant_a, login, no_csrf):
     page = client.get(f"/{tenant_a.slug}/members").get_data(as_text=True)
     assert "Inhaber/in" in page
     assert _invite(client, tenant_a, "new-owner@example.org", role="owner").status_code == 302
+
+
+def test_the_invitation_form_starts_with_a_case_manager_and_offers_owner_to_owners_only(client, tenant_a, login):
+    login(client, tenant_a, "admin")
+    page = client.get(f"/{tenant_a.slug}/members").get_data(as_text=True)
+    form = page.split('id="role"', 1)[1].split("</select>", 1)[0]
+    assert 'selected value="case_manager"' in form and 'value="owner"' not in form
+    client.post("/logout")
+    login(client, tenant_a, "owner")
+    form = client.get(f"/{tenant_a.slug}/members").get_data(as_text=True).split('id="role"', 1)[1]
+    assert 'value="owner"' in form.split("</select>", 1)[0]

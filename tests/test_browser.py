@@ -126,3 +126,28 @@ def test_member_logs_in_and_manages_a_funding_agency(live_server, chromium_page,
     page.get_by_role("link", name="Abbrechen").click()
     expect(page).to_have_url(f"{live_server}/{slug}/agencies/")
     expect(page.get_by_role("row").filter(has_text="Jugendamt Kiel")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_removing_a_member_asks_first(live_server, chromium_page, tenant_a):
+    """Does "Entfernen" on the members page ask before it removes, and does cancelling keep the member?"""
+    from playwright.sync_api import expect
+
+    page = chromium_page
+    page.goto(f"{live_server}/login?tenant={tenant_a.slug}")
+    form = page.locator("form.narrow")
+    form.locator('[name="email"]').fill(tenant_a.users["owner"])
+    form.locator('[name="password"]').fill(PASSWORD)
+    form.get_by_role("button", name="Anmelden").click()
+    page.goto(f"{live_server}/{tenant_a.slug}/members")
+    row = page.locator("tr", has_text=tenant_a.users["viewer"])
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="Entfernen").click()
+    assert asked == [f"{tenant_a.users['viewer']} aus dem Bündnis entfernen?"]
+    page.reload()
+    expect(page.locator("tr", has_text=tenant_a.users["viewer"])).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("tr", has_text=tenant_a.users["viewer"]).get_by_role("button", name="Entfernen").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("tr", has_text=tenant_a.users["viewer"])).to_have_count(0)

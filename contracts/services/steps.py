@@ -45,6 +45,13 @@ def transition(
             ),
             {"to": [_l("Not allowed from %(status)s.", status=contract.status)]},
         )
+    # a step records what happened: it cannot lie ahead (a "sent" dated 2099 would block every later step);
+    # only the end of a contract may be fixed in advance, within its term
+    if on > clock.today() and not (to == "ended" and contract.valid_to and on <= contract.valid_to):
+        raise ValidationFailed(
+            _l("A step cannot be dated in the future."),
+            {"on": [_l("Not after today (%(date)s).", date=clock.today().strftime("%d.%m.%Y"))]},
+        )
     last = contract.steps[-1] if contract.steps else None
     if last is not None and on < last.effective_on:
         raise ValidationFailed(

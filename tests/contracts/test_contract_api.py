@@ -261,3 +261,17 @@ def test_out_of_range_ids_and_amounts_are_422_not_500(client, tenant_a, api_toke
     assert {"partner_ids.0", "budget_cents", "rates.0.amount_cents"} <= set(r.json["errors"])
     r = client.post("/api/v1/contracts", headers=headers, json=contract_payload(2**40))
     assert r.status_code == 422 and "agency_id" in r.json["errors"]
+
+
+def test_a_step_cannot_be_dated_in_the_future(client, tenant_a, api_token, make_agency):
+    """Issue 14's trap: a "sent" dated 2099 would block every later step. Is a future step refused on its field,
+    while the end of a contract may be fixed in advance within its term?"""
+    from tests.contracts.conftest import contract_payload
+
+    h = api_token(tenant_a, "admin")
+    contract = client.post("/api/v1/contracts", json=contract_payload(make_agency(tenant_a)), headers=h).json
+    r = client.post(f"/api/v1/contracts/{contract['id']}/transitions", json={"to": "in_review", "on": "2099-01-01"},
+                    headers=h)
+    assert r.status_code == 422 and "on" in r.json["errors"]
+    assert client.post(f"/api/v1/contracts/{contract['id']}/transitions", json={"to": "in_review"},
+                       headers=h).status_code == 200

@@ -186,7 +186,8 @@ def contract(contract_id: int):
         diff=_readable_diff(services.terms_diff(previous, contract)) if previous else [], previous=previous,
         signed_form=SignedCopyForm(),
         enrolments=services.enrolments_of_contract(contract), today=clock.today(),
-        four_eyes_blocked=contract.drafted_by_id is not None and contract.drafted_by_id == current_user.id,
+        # the same rule as the service: whoever wrote the terms cannot approve them
+        four_eyes_blocked=current_user.id in services.term_authors(contract),
         links=signals.links_for(contract, g.membership.role))  # e.g. the efficiency report, one layer up
 
 

@@ -74,6 +74,7 @@ def test_draft_contract_with_three_rate_lines_and_walk_it(client, app, tenant_a,
     edit = client.get(url + "/edit").get_data(as_text=True)
     assert 'value="180,00"' in edit
     client.post(url + "/transition", data={"to": "in_review", "on": "2026-11-20"})
+    assert " disabled>Freigeben</button>" in client.get(url).get_data(as_text=True)  # the author cannot approve
     r = client.post(url + "/transition", data={"to": "approved", "on": "2026-11-21"}, follow_redirects=True)
     assert "Vier-Augen-Prinzip" in r.get_data(as_text=True)
     client.post("/logout")

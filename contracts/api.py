@@ -60,6 +60,15 @@ def get_contract(contract_id):
     return services.get_contract(contract_id)
 
 
+@contracts_api.route("/<int:contract_id>", methods=["DELETE"])
+@requires("contracts.write")
+@loads(Contract, "contract_id")
+@contracts_api.response(204)
+def delete_contract(contract):
+    """Delete a draft; any other state is a 409 (a contract that went out is ended instead)."""
+    services.delete_draft(contract, current_actor())
+
+
 @contracts_api.route("/<int:contract_id>", methods=["PATCH"])
 @requires("contracts.write")
 @loads(Contract, "contract_id")

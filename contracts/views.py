@@ -222,6 +222,17 @@ def transition_contract(contract_id: int):
     return redirect(url_for("contracts.contract", contract_id=contract.id))
 
 
+@bp.post("/contracts/<int:contract_id>/delete")
+@requires("contracts.write")
+def delete_contract(contract_id: int):
+    contract = services.get_contract(contract_id)
+    title = contract.title
+    if flash_outcome(lambda: services.delete_draft(contract, current_actor()),
+                     lambda _result: _("Draft “%(title)s” deleted.", title=title)):
+        return redirect(url_for("contracts.contracts"))
+    return redirect(url_for("contracts.contract", contract_id=contract.id))
+
+
 @bp.post("/contracts/<int:contract_id>/amend")
 @requires("contracts.write")
 def amend_contract(contract_id: int):

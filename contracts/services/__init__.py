@@ -35,6 +35,7 @@ from contracts.services.terms import (
     MAX_CENTS,
     TERM_FIELDS,
     create_contract,
+    delete_draft,
     get_contract,
     list_contracts,
     term_authors,
@@ -44,7 +45,8 @@ from contracts.services.terms import (
 __all__ = [
     "DEFAULT_TEMPLATE_NAME", "DEFAULT_TEMPLATE_PATH", "ENROLLABLE", "MAX_CENTS", "MAX_SIGNED_PDF_BYTES",
     "REMINDER_DAYS", "TERM_FIELDS",
-    "approved_hours_use", "completeness", "convert_pdf", "create_amendment", "create_contract", "document_file",
+    "approved_hours_use", "completeness", "convert_pdf", "create_amendment", "create_contract", "delete_draft",
+    "document_file",
     "due_reminders", "enrol_case", "enrolments_of_case", "enrolments_of_contract", "ensure_default_template",
     "funded", "get_contract", "get_document", "get_template", "latest_templates", "list_contracts",
     "list_templates", "render_document", "send_reminders", "term_authors", "terms_diff", "transition",

@@ -2,7 +2,7 @@
 
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from contracts.models import (
     BILLING_CYCLES,
@@ -223,3 +223,13 @@ def list_contracts(status: str | None = None, agency_id: int | None = None):
     if agency_id:
         query = query.where(Contract.agency_id == agency_id)
     return db.session.scalars(query).unique().all()
+
+
+def delete_draft(contract: Contract, actor: Actor) -> None:
+    """Delete a draft (never sent, so nobody outside knows it); a contract that went out is ended instead. Its
+    rate lines, partners, steps and renderings go with it (ON DELETE CASCADE)."""
+    if contract.status != "draft":
+        raise Conflict(_l("Only drafts can be deleted; a contract that went out is ended instead."),
+                       {"status": [_l("Not a draft.")]})
+    audit.record(actor, "contract.delete", contract, diff={"title": [contract.title, None]})
+    db.session.execute(delete(Contract).where(Contract.id == contract.id))

@@ -275,3 +275,24 @@ def test_a_step_cannot_be_dated_in_the_future(client, tenant_a, api_token, make_
     assert r.status_code == 422 and "on" in r.json["errors"]
     assert client.post(f"/api/v1/contracts/{contract['id']}/transitions", json={"to": "in_review"},
                        headers=h).status_code == 200
+
+
+def test_a_draft_can_be_deleted_and_nothing_else(client, tenant_a, api_token, make_agency, login, no_csrf):
+    """Issue 14: drafts could not be deleted. Is a draft deleted with its lines (API and page), and is a
+    contract that went out a 409?"""
+    from tests.contracts.conftest import contract_payload
+
+    h = api_token(tenant_a, "admin")
+    agency = make_agency(tenant_a)
+    draft = client.post("/api/v1/contracts", json=contract_payload(agency), headers=h).json
+    assert client.delete(f"/api/v1/contracts/{draft['id']}", headers=h).status_code == 204
+    assert client.get(f"/api/v1/contracts/{draft['id']}", headers=h).status_code == 404
+    other = client.post("/api/v1/contracts", json=contract_payload(agency), headers=h).json
+    client.post(f"/api/v1/contracts/{other['id']}/transitions", json={"to": "in_review"}, headers=h)
+    r = client.delete(f"/api/v1/contracts/{other['id']}", headers=h)
+    assert r.status_code == 409 and "status" in r.json["errors"]
+    page_draft = client.post("/api/v1/contracts", json=contract_payload(agency), headers=h).json
+    login(client, tenant_a, "admin")
+    r = client.post(f"/{tenant_a.slug}/contracts/{page_draft['id']}/delete", follow_redirects=True)
+    assert "gelöscht" in r.get_data(as_text=True)
+    assert client.get(f"/api/v1/contracts/{page_draft['id']}", headers=h).status_code == 404

@@ -33,6 +33,10 @@ def add_need(case: Case, data: dict, actor: Actor) -> Need:
     priority = data.get("priority") or "medium"
     v.choice(errors, priority, "priority", NEED_PRIORITIES)
     agency = v.row(errors, Agency, data.get("agency_id"), "agency_id")
+    if area is not None and db.session.scalar(
+            select(Need.id).where(Need.case_id == case.id, Need.service_area_id == area.id).limit(1)) is not None:
+        # one need per area and case: the billing rule reads "the agency responsible for that area" from it
+        errors.add("service_area", _l("A need in this service area is recorded for the case already."))
     errors.raise_if_any(_l("The need has invalid fields."))
     need = Need(
         case_id=case.id,

@@ -27,6 +27,8 @@ def test_need_with_known_area(tenant_a, client, h, case):
     assert (r.json["service_area"], r.json["priority"]) == ("childcare", "high")
     r = client.post(url, json={"service_area": "astrology"}, headers=h)
     assert r.status_code == 422 and "service_area" in r.json["errors"]
+    r = client.post(url, json={"service_area": "childcare", "priority": "low"}, headers=h)  # the same area again
+    assert r.status_code == 422 and "service_area" in r.json["errors"]
     assert [n["service_area"] for n in client.get(url, headers=h).json["items"]] == ["childcare"]
 
 

@@ -23,12 +23,12 @@ def _nul_fields(value, path: str = "") -> list[str]:
 
 
 def refuse_nul_characters():
-    """Text with a NUL character is refused before any view sees it (422 naming the fields), on every
-    database: otherwise PostgreSQL answers with an error that would become a 500."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return None
-    fields = [key for key, value in request.form.items(multi=True) if "\x00" in value]
-    if request.is_json:
+    """Text with a NUL character, in the query string, a form or a JSON body, is refused before any view sees
+    it (422 naming the fields), on every database: otherwise PostgreSQL answers with an error that would become
+    a 500."""
+    fields = [key for key, value in request.args.items(multi=True) if "\x00" in value or "\x00" in key]
+    fields += [key for key, value in request.form.items(multi=True) if "\x00" in value]
+    if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS"):
         fields += _nul_fields(request.get_json(silent=True))
     if not fields:
         return None

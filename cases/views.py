@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from cases import forms as F
-from cases import services
+from cases import report_export, services
 from cases.models import Case, Client
 from core import clock, signals, spreadsheets
 from core.extensions import db
@@ -689,11 +689,13 @@ def _report_download(extension: str, mimetype: str, body) -> Response:
 
 
 def _csv(rows) -> str:
-    return spreadsheets.csv_text(["section", "key", "value"], rows)
+    header = [str(h) for h in report_export.HEADER]
+    return spreadsheets.csv_text(header, report_export.readable_rows(rows, for_csv=True))
 
 
 def _xlsx(rows) -> bytes:
-    return spreadsheets.xlsx_bytes("report", ["section", "key", "value"], rows)
+    return spreadsheets.xlsx_bytes(_("Report"), [str(h) for h in report_export.HEADER],
+                                   report_export.readable_rows(rows, for_csv=False))
 
 
 @bp.get("/reports.csv")

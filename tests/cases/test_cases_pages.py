@@ -137,9 +137,18 @@ def test_whole_journey(tenant_a, client, login, no_csrf, setup, user_id, app):
     report = client.get(f"{base}/reports?date_from=2026-01-01&date_to=2026-12-31&agency_id=").get_data(as_text=True)
     assert "100 %" in report  # integration rate
     csv = client.get(f"{base}/reports.csv?date_from=2026-01-01&date_to=2026-12-31")
-    assert csv.status_code == 200 and "closures_by_outcome;employment;1" in csv.get_data(as_text=True)
+    text = csv.get_data(as_text=True)
+    assert csv.status_code == 200 and "Abschlüsse nach Ergebnis;Arbeitsaufnahme;1" in text  # labels, not codes
+    assert text.lstrip("\ufeff").startswith("Bereich;Kennzahl;Wert") and "Zeitraum;Von;01.01.2026" in text
     xlsx = client.get(f"{base}/reports.xlsx?date_from=2026-01-01&date_to=2026-12-31")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"  # a zip: the XLSX container
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert [c.value for c in sheet[1]] == ["Bereich", "Kennzahl", "Wert"]
+    assert ["Abschlüsse nach Ergebnis", "Arbeitsaufnahme", 1] in [[c.value for c in row] for row in sheet.iter_rows()]
 
 
 def test_bad_service_input_shows_field_messages(tenant_a, client, login, no_csrf, make_case):

@@ -75,7 +75,6 @@ def invite(tenant: Tenant, data: dict, actor: Actor) -> Invitation:
              "to accept:\n\n%(link)s\n\nIf you did not expect this, ignore this e-mail.",
              alliance=tenant.name, days=VALID_DAYS, link=link)
     transactions.after_commit(lambda: send_mail(email, subject, body))
-    invitation.link = link  # for the caller (tests, CLI); never stored
     return invitation
 
 

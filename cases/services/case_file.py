@@ -32,17 +32,11 @@ def _case_manager(errors: v.Errors, value, field: str = "case_manager_id") -> in
     """A user id of a member of this tenant whose role may work on cases."""
     from tenants.models import Membership
 
-    if value in (None, ""):
-        errors.add(field, _l("Required."))
+    # bounded like every id: beyond the column's range nobody can be meant (never an overflow)
+    user_id = v.bounded_int(errors, value, field, low=1, high=MAX_ID, required=True)
+    if user_id is None:
         return None
-    try:
-        user_id = int(value)
-    except (TypeError, ValueError):
-        errors.add(field, _l("Not a valid user id."))
-        return None
-    membership = None
-    if 0 < user_id <= MAX_ID:  # beyond the column's range nobody can be meant (never an overflow)
-        membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user_id))
     if membership is None or not can(membership.role, "cases.write"):
         errors.add(field, _l("No case manager of this alliance with this user id."))
         return None

@@ -39,7 +39,9 @@ def seed_demo(reset: bool = False) -> list[str]:
             DEMO_SLUG, "Lokales Bündnis für Familie Musterstadt", owner, ACTOR,
             legal_name="Bündnis für Familie Musterstadt e.V.",
             address="Marktplatz 1\n12345 Musterstadt", email="kontakt@buendnis-musterstadt.de",
-            tax_number="12/345/67890", iban="DE02120300000000202051", bic="BYLADEM1001",
+            register_number="VR 1234, Amtsgericht Musterstadt", tax_number="312/5760/1234",
+            iban="DE89370400440532013000", bic="COBADEFFXXX",
+            contact_name="Ines Inhaberin", phone="+49 2381 123456", payment_days=30,
         )
         with tenant_context(tenant.id):
             users = {"owner": owner}

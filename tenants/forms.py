@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from tenants.passwords import MIN_LENGTH
 from tenants.roles import ROLE_LABELS, Role
@@ -32,11 +32,19 @@ class TenantForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     legal_name = StringField(_l("Legal name (invoice issuer)"), validators=[Optional(), Length(max=200)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    register_number = StringField(_l("Register number"), validators=[Optional(), Length(max=100)],
+                                  description=_l("Entry in the register of associations, e.g. “VR 1234, "
+                                                 "Amtsgericht Hamm”."))
     tax_number = StringField(_l("Tax number"), validators=[Optional(), Length(max=40)])
     vat_id = StringField(_l("VAT ID"), validators=[Optional(), Length(max=20)])
-    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=40)])
-    bic = StringField(_l("BIC"), validators=[Optional(), Length(max=11)])
+    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)])
+    bic = StringField(_l("BIC"), validators=[Optional(), Length(max=14)])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)], render_kw={"autocomplete": "tel"})
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    payment_days = IntegerField(_l("Payment term (days)"), default=30,
+                                validators=[InputRequired(), NumberRange(min=0, max=120)],
+                                description=_l("Days from the invoice date until an invoice is due."))
 
 
 def role_choices(include_agency: bool = True):

@@ -11,7 +11,8 @@ from core.models import TenantScoped, Timestamped, UTCDateTime, tenant_fk
 
 
 class Tenant(Timestamped, db.Model):
-    """A local alliance; also the issuer of its invoices (name, legal name, address, tax data, bank account)."""
+    """A local alliance; also the issuer of its invoices (name, legal name, address, tax data, register entry, bank
+    account, contact person, payment terms)."""
 
     __tablename__ = "tenants"
 
@@ -25,6 +26,12 @@ class Tenant(Timestamped, db.Model):
     iban: Mapped[str] = mapped_column(String(34), default="", nullable=False)
     bic: Mapped[str] = mapped_column(String(11), default="", nullable=False)
     email: Mapped[str] = mapped_column(String(254), default="", nullable=False)
+    # association register entry, e.g. "VR 1234, Amtsgericht Hamm" (optional on invoices)
+    register_number: Mapped[str] = mapped_column(String(100), default="", server_default="", nullable=False)
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="", nullable=False)
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="", nullable=False)
+    # days from the invoice date until an invoice is due
+    payment_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30", nullable=False)
     status: Mapped[str] = mapped_column(String(20), default="active", nullable=False)  # active | suspended
     # the alliance's clock (core.clock): what "today" means for its service log, deadlines and documents
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin", server_default="Europe/Berlin",

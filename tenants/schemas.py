@@ -3,11 +3,18 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 
 def _iban(value: str) -> None:
-    from tenants.services import iban_ok
+    from tenants.services import iban_problem
 
-    compact = (value or "").replace(" ", "").upper()
-    if compact and not iban_ok(compact):
-        raise ValidationError("Not a valid IBAN (check digits).")
+    if (value or "").strip() and (problem := iban_problem(value)):
+        raise ValidationError(str(problem))
+
+
+def _bic(value: str) -> None:
+    """The BIC on its own (whether it fits the IBAN is the service's check: the IBAN may be stored already)."""
+    from tenants.services import bic_problem
+
+    if (value or "").strip() and (problem := bic_problem(value)):
+        raise ValidationError(str(problem))
 
 
 def _email_or_empty(value: str) -> None:
@@ -51,9 +58,15 @@ class TenantSchema(Schema):
     tax_number = fields.String(validate=validate.Length(max=40))
     vat_id = fields.String(validate=validate.Length(max=20))
     iban = fields.String(validate=[validate.Length(max=40), _iban])
-    bic = fields.String(validate=validate.Length(max=11))
+    bic = fields.String(validate=[validate.Length(max=11), _bic])
     # empty until the alliance fills it in: a string that is empty or an address (not format "email")
     email = fields.String(validate=[validate.Length(max=254), _email_or_empty])
+    register_number = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "Association register entry, e.g. VR 1234, Amtsgericht Hamm"})
+    contact_name = fields.String(validate=validate.Length(max=200))
+    phone = fields.String(validate=validate.Length(max=40))
+    payment_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=120),
+                                  metadata={"description": "Days from the invoice date until it is due"})
     status = fields.String(dump_only=True)
 
 

@@ -2,6 +2,8 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from schwifty import BIC, IBAN
+from schwifty.exceptions import InvalidChecksumDigits, InvalidCountryCode, InvalidLength, SchwiftyException
 from sqlalchemy import func, select
 
 from core import audit, signals
@@ -11,6 +13,7 @@ from core.extensions import db
 from core.models import utcnow
 from core.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from core.tenancy.context import tenant_context
+from core.validation import Errors, bounded_int
 from tenants.models import Membership, Tenant, User
 from tenants.passwords import hash_password, needs_rehash, password_problems, verify_password
 from tenants.roles import ROLES, Role, can
@@ -19,7 +22,9 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 # Slugs that would shadow platform URLs.
 RESERVED_SLUGS = {"api", "admin", "login", "logout", "static", "healthz", "readyz", "signup", "password", "lang",
                   "stripe", "docs", "help", "select"}
-TENANT_FIELDS = ("name", "legal_name", "address", "tax_number", "vat_id", "iban", "bic", "email")
+TENANT_FIELDS = ("name", "legal_name", "address", "tax_number", "vat_id", "iban", "bic", "email",
+                 "register_number", "contact_name", "phone", "payment_days")
+PAYMENT_DAYS_DEFAULT, PAYMENT_DAYS_MAX = 30, 120
 
 
 def normalize_email(email: str) -> str:
@@ -72,7 +77,8 @@ def create_tenant(slug: str, name: str, owner: User, actor: Actor, **issuer) -> 
         raise ValidationFailed(_l("Invalid alliance data."), errors)
     if db.session.scalar(select(Tenant).where(Tenant.slug == slug)) is not None:
         raise Conflict(_l("This address is taken."), {"slug": [_l("Already taken.")]})
-    tenant = Tenant(slug=slug, name=name.strip(), **{k: v for k, v in issuer.items() if k in TENANT_FIELDS})
+    issuer = _issuer_data({k: v for k, v in issuer.items() if k in TENANT_FIELDS and k != "name"}, None)
+    tenant = Tenant(slug=slug, name=name.strip(), **issuer)
     db.session.add(tenant)
     db.session.flush()
     with tenant_context(tenant.id):
@@ -148,24 +154,117 @@ def _owner_count() -> int:
 
 
 def update_tenant(tenant: Tenant, data: dict, actor: Actor) -> Tenant:
-    data = {k: (v or "").strip() for k, v in data.items() if k in TENANT_FIELDS}
-    if "name" in data and not data["name"]:
-        raise ValidationFailed(_l("Invalid alliance data."), {"name": [_l("Required.")]})
-    if "iban" in data:
-        data["iban"] = data["iban"].replace(" ", "").upper()
-        if data["iban"] and not iban_ok(data["iban"]):
-            raise ValidationFailed(_l("Invalid IBAN."), {"iban": [_l("Not a valid IBAN (check digits).")]})
+    data = _issuer_data(data, tenant)
     diff = audit.changes(tenant, data)
     if diff:
         audit.record(actor, "tenant.update", tenant, diff=diff)
     return tenant
 
 
+def _issuer_data(data: dict, tenant: Tenant | None) -> dict:
+    """The issuer fields of `data`, cleaned (IBAN and BIC compact upper-case), or one 422 with every field error.
+    The BIC is checked against the IBAN it will stand next to: the new one, or `tenant`'s."""
+    errors = Errors()
+    clean = {}
+    for key, value in data.items():
+        if key not in TENANT_FIELDS:
+            continue
+        if key == "payment_days":
+            days = bounded_int(errors, value, key, low=0, high=PAYMENT_DAYS_MAX, required=True)
+            if days is not None:
+                clean[key] = days
+            continue
+        clean[key] = "" if value is None else str(value).strip()
+    if "name" in clean and not clean["name"]:
+        errors.add("name", _l("Required."))
+    if "iban" in clean:
+        clean["iban"] = compact_iban(clean["iban"])
+        if clean["iban"] and (problem := iban_problem(clean["iban"])):
+            errors.add("iban", problem)
+    if "bic" in clean:
+        clean["bic"] = compact_bic(clean["bic"])
+    if "iban" in clean or "bic" in clean:
+        iban = clean.get("iban", tenant.iban if tenant is not None else "")
+        bic = clean.get("bic", tenant.bic if tenant is not None else "")
+        if bic and (problem := bic_problem(bic, "" if "iban" in errors else iban)):
+            errors.add("bic", problem)
+    if errors:
+        detail = _l("Invalid IBAN.") if set(errors) == {"iban"} else _l("Invalid alliance data.")
+        errors.raise_if_any(detail)
+    return clean
+
+
+def compact_iban(value: str) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def compact_bic(value: str) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def iban_problem(iban: str):
+    """Why `iban` (compact or with spaces) is no IBAN (a translated message), or None when schwifty accepts it."""
+    try:
+        IBAN(compact_iban(iban))
+    except InvalidChecksumDigits:
+        return _l("Not a valid IBAN (check digits).")
+    except InvalidLength:
+        return _l("Not a valid IBAN (wrong length for its country).")
+    except InvalidCountryCode:
+        return _l("Not a valid IBAN (unknown country code).")
+    except SchwiftyException:
+        return _l("Not a valid IBAN.")
+    return None
+
+
 def iban_ok(iban: str) -> bool:
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", iban):
-        return False
-    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
-    return int(digits) % 97 == 1
+    return bool(iban) and iban_problem(iban) is None
+
+
+def bic_problem(bic: str, iban: str = ""):
+    """Why `bic` is no BIC, or does not fit `iban` (when schwifty knows the IBAN's bank); None when it is fine."""
+    try:
+        parsed = BIC(compact_bic(bic))
+    except SchwiftyException:
+        return _l("Not a valid BIC (8 or 11 characters: bank, country, place, branch).")
+    if iban:
+        try:
+            bank_bic = IBAN(compact_iban(iban)).bic
+        except SchwiftyException:
+            return None  # the IBAN has its own message
+        if bank_bic is not None and bank_bic.country_code != parsed.country_code:
+            return _l("The BIC is of another country (%(country)s) than the IBAN's bank (%(expected)s).",
+                      country=parsed.country_code, expected=bank_bic.country_code)
+    return None
+
+
+def issuer_problems(tenant: Tenant) -> dict[str, str]:
+    """What is missing (or wrong) before `tenant` may issue its first invoice: {field: translated message}, empty
+    when the issuer data is complete. The register number and the BIC are optional (a wrong BIC is a problem)."""
+    problems: dict[str, str] = {}
+
+    def blank(value) -> bool:
+        return not (value or "").strip()
+
+    if blank(tenant.legal_name) and blank(tenant.name):
+        problems["legal_name"] = str(_l("The legal name of the issuer is missing."))
+    if blank(tenant.address):
+        problems["address"] = str(_l("The address is missing."))
+    if blank(tenant.tax_number) and blank(tenant.vat_id):
+        problems["tax_number"] = str(_l("Tax number or VAT id is missing."))
+    if blank(tenant.iban):
+        problems["iban"] = str(_l("The IBAN is missing."))
+    elif problem := iban_problem(tenant.iban):
+        problems["iban"] = str(problem)
+    if not blank(tenant.bic) and (problem := bic_problem(tenant.bic, "" if "iban" in problems else tenant.iban)):
+        problems["bic"] = str(problem)
+    if blank(tenant.contact_name):
+        problems["contact_name"] = str(_l("The contact person is missing."))
+    if blank(tenant.phone):
+        problems["phone"] = str(_l("The phone number is missing."))
+    if blank(tenant.email):
+        problems["email"] = str(_l("The e-mail address is missing."))
+    return problems
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -163,7 +163,7 @@ def settings():
         if run_form(form, lambda: services.update_tenant(g.tenant, data, current_actor())):
             flash(_("Saved."), "success")
             return redirect(url_for("tenants.settings"))
-    return render_template("tenants/settings.html", form=form)
+    return render_template("tenants/settings.html", form=form, issuer_problems=services.issuer_problems(g.tenant))
 
 
 def _agency_choices():

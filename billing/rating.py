@@ -152,3 +152,19 @@ def share(part_cents: int, whole_cents: int | None) -> Decimal | None:
     if not whole_cents:
         return None
     return (Decimal(part_cents) / Decimal(whole_cents)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def allocate(total_cents: int, weights: list[int]) -> list[int]:
+    """`total_cents` split in proportion to `weights` in whole cents that add up exactly (largest remainder;
+    ties to the earlier item). A per-unit line is rounded once; its entries then carry their shares of it."""
+    whole = sum(weights)
+    if not weights:
+        return []
+    if whole <= 0:
+        return [0] * len(weights)
+    shares = [total_cents * w // whole for w in weights]
+    rest = total_cents - sum(shares)
+    order = sorted(range(len(weights)), key=lambda i: (-(total_cents * weights[i] % whole), i))
+    for i in order[:rest]:
+        shares[i] += 1
+    return shares

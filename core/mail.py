@@ -9,16 +9,20 @@ from flask import current_app
 outbox: list[EmailMessage] = []
 
 
-def send_mail(to: str, subject: str, body: str) -> EmailMessage:
+def send_mail(to: str, subject: str, body: str, attachments: list[tuple[str, bytes, str]] = ()) -> EmailMessage:
+    """`attachments`: (file name, bytes, MIME type) each."""
     cfg = current_app.config
     msg = EmailMessage()
     msg["From"] = cfg["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
     msg.set_content(body)
+    for name, data, mime in attachments:
+        maintype, _, subtype = mime.partition(";")[0].strip().partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     if not cfg.get("MAIL_SERVER"):
         outbox.append(msg)
-        print(f"\n----- mail (console) -----\n{msg}\n--------------------------", file=sys.stderr, flush=True)
+        print(f"\n----- mail (console) -----\n{_summary(msg)}\n--------------------------", file=sys.stderr, flush=True)
         return msg
     smtp_cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
@@ -28,3 +32,11 @@ def send_mail(to: str, subject: str, body: str) -> EmailMessage:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
         smtp.send_message(msg)
     return msg
+
+
+def _summary(msg: EmailMessage) -> str:
+    """The console copy: headers and text, attachments by name only."""
+    text = msg.get_body(("plain",))
+    names = [part.get_filename() for part in msg.iter_attachments()]
+    lines = [f"{k}: {v}" for k, v in msg.items() if k in ("From", "To", "Subject")]
+    return "\n".join([*lines, "", text.get_content() if text else "", *(f"[attachment: {n}]" for n in names)])

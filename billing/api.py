@@ -3,6 +3,7 @@
 Agency members see only `GET` on invoices addressed to their own agency and on those invoices' files.
 """
 from flask import Response, g, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from billing import services
@@ -107,7 +108,7 @@ def _invoice(invoice_id: int) -> Invoice:
     invoice = services.get_invoice(invoice_id)
     agency = _agency_scope()
     if agency is not None and invoice.agency_id != agency:
-        raise NotFound("No such invoice.")
+        raise NotFound(_l("No such invoice."))
     return invoice
 
 
@@ -156,7 +157,7 @@ def list_invoices(args):
 def get_invoice(invoice_id):
     invoice = _invoice(invoice_id)
     if _agency_scope() is not None and invoice.is_draft:
-        raise NotFound("No such invoice.")
+        raise NotFound(_l("No such invoice."))
     return _detail(invoice)
 
 
@@ -175,7 +176,7 @@ def recalculate_invoice(invoice_id):
     """Rewrite a draft from the current services and terms (404 when nothing is left to bill: it is gone)."""
     result = services.recalculate(services.get_invoice(invoice_id), current_actor())
     if result is None:
-        raise NotFound("Nothing is left to bill: the draft was removed.")
+        raise NotFound(_l("Nothing is left to bill: the draft was removed."))
     return _detail(result)
 
 
@@ -219,10 +220,10 @@ def send_invoice(invoice_id):
 def download(invoice: Invoice, kind: str) -> Response:
     """A file of an issued invoice; every download is audited (who, which file, when)."""
     if invoice.is_draft:
-        raise Conflict("A draft has no files; they are made when it is issued.")
+        raise Conflict(_l("A draft has no files; they are made when it is issued."))
     found = documents.file_of(invoice, kind)
     if found is None:
-        raise Conflict("The file is still being made; try again in a moment.")
+        raise Conflict(_l("The file is still being made; try again in a moment."))
     data, mime, name = found
     audit.record(current_actor(), "invoice.download", invoice, diff={"file": [None, name]})
     return Response(data, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})

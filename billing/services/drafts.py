@@ -4,6 +4,7 @@ A contract's draft for a period is recalculated under a lock on the contract row
 meet there: the second finds the first's draft and rewrites it to the same result (one set of invoices).
 """
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 
 from billing import periods
@@ -21,7 +22,7 @@ def lock_contract(contract_id: int) -> Contract:
     """The contract, its row locked until the transaction ends (PostgreSQL; SQLite serialises writers)."""
     contract = db.session.scalar(select(Contract).where(Contract.id == contract_id).with_for_update(of=Contract))
     if contract is None:
-        raise Conflict("contract not found")
+        raise Conflict(_l("The contract of this invoice no longer exists."))
     return contract
 
 
@@ -93,7 +94,7 @@ def _write_lines(invoice: Invoice, plan: InvoicePlan) -> None:
 def recalculate(invoice: Invoice, actor: Actor) -> Invoice | None:
     """A draft rewritten from the current data (None when nothing is left to bill: the draft is gone)."""
     if not invoice.is_draft:
-        raise Conflict("Only a draft can be recalculated; an issued invoice is corrected by a credit note.")
+        raise Conflict(_l("Only a draft can be recalculated; an issued invoice is corrected by a credit note."))
     contract = lock_contract(invoice.contract_id)
     before = invoice.gross_cents
     invoice_id = invoice.id
@@ -106,7 +107,7 @@ def recalculate(invoice: Invoice, actor: Actor) -> Invoice | None:
 def delete_draft(invoice: Invoice, actor: Actor) -> None:
     """A draft removed: its charges return, the next run bills them again."""
     if not invoice.is_draft:
-        raise Conflict("Only a draft can be deleted; an issued invoice is cancelled by a credit note.")
+        raise Conflict(_l("Only a draft can be deleted; an issued invoice is cancelled by a credit note."))
     audit.record(actor, "invoice.delete", invoice, diff={"gross_cents": [invoice.gross_cents, None]})
     _clear(invoice)
     db.session.delete(invoice)

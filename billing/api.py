@@ -26,7 +26,7 @@ from billing.services import documents
 from billing.services import invoices as invoice_service
 from billing.services import runs as run_service
 from core import audit
-from core.api import api_blueprint, list_schema, page_of
+from core.api import api_blueprint, list_schema, loads, page_of
 from core.problems import Conflict, NotFound
 from tenants.access import reads, requires
 from tenants.roles import Role
@@ -125,7 +125,8 @@ def _files(invoice: Invoice) -> dict:
 
 
 def _detail(invoice: Invoice) -> dict:
-    data = InvoiceSchema().dump(invoice)
+    # raw values: the response schema dumps them (dumping here too would feed it strings for dates)
+    data = {name: getattr(invoice, field.attribute or name) for name, field in InvoiceSchema().dump_fields.items()}
     data["payments"] = PaymentSchema(many=True).dump(services.payments_of(invoice))
     data["files"] = _files(invoice)
     return data
@@ -191,21 +192,22 @@ def issue_invoice(invoice_id):
 
 @invoices_api.route("/<int:invoice_id>/credit-note", methods=["POST"])
 @requires("billing.write")
+@loads(Invoice, "invoice_id")
 @invoices_api.arguments(CreditNoteSchema)
 @invoices_api.response(201, InvoiceDetailSchema)
-def credit_note(data, invoice_id):
+def credit_note(data, invoice):
     """Cancel an issued invoice in full by a credit note; its charges become billable again."""
-    note = services.credit_note(services.get_invoice(invoice_id), g.tenant, current_actor(), data["reason"])
+    note = services.credit_note(invoice, g.tenant, current_actor(), data["reason"])
     return _detail(note)
 
 
 @invoices_api.route("/<int:invoice_id>/payments", methods=["POST"])
 @requires("billing.write")
+@loads(Invoice, "invoice_id")  # another tenant's id is a 404 whatever the body holds
 @invoices_api.arguments(PaymentSchema)
 @invoices_api.response(201, PaymentSchema)
-def add_payment(data, invoice_id):
-    return services.add_payment(services.get_invoice(invoice_id), data["on"], data["amount_cents"],
-                                current_actor(), data.get("note", ""))
+def add_payment(data, invoice):
+    return services.add_payment(invoice, data["on"], data["amount_cents"], current_actor(), data.get("note", ""))
 
 
 @invoices_api.route("/<int:invoice_id>/send", methods=["POST"])

@@ -23,6 +23,9 @@ NO_CLIENT_DATA = {
     "api_contracts.download_document_docx": "the agreement's text (audited as a download)",
     "api_contracts.download_document_pdf": "the agreement's text (audited as a download)",
     "billing.efficiency": "aggregate figures (counts, hours, cost)", "billing.efficiency_pdf": "the same, as PDF",
+    "api_billing.list_runs": "billing runs: progress, invoice ids, left-out entries by entry and case id only",
+    "api_billing.get_run": "the same for one run", "api_invoices.list_invoices": "invoices: amounts per line",
+    "api_invoices.get_invoice": "an invoice's lines and payments (its statement of services is audited)",
     "tenants.dashboard": "the start page", "tenants.members": "the alliance's staff",
     "tenants.settings": "the alliance's issuer data", "tenants.tokens": "API tokens",
 }

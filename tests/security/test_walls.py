@@ -1,6 +1,8 @@
 """Finding 11: walls that bite. Each test here fails when its wall is broken (the closing note of the security
 issue names the mutations that were tried): row-level security on every tenant table, the ORM wall on
 PostgreSQL with RLS out of the way, and the tenant prefix of the file storage."""
+from datetime import date
+
 import pytest
 from sqlalchemy import create_engine, select, text
 
@@ -32,8 +34,6 @@ def superuser_engine(runtime_engine):
 def full_tenant(app, tenant_a):
     """The demo alliance plus what it does not hold (an invitation, an API token, a sent reminder, a signed
     copy, the retention setting): a row in every tenant table. Returns its id."""
-    from datetime import date
-
     from cases import services as cases
     from contracts import services as contracts
     from contracts.models import ContractReminder
@@ -55,9 +55,50 @@ def full_tenant(app, tenant_a):
             db.session.add(ContractReminder(contract_id=active.id, event="review", due_on=date(2026, 12, 31)))
             contracts.upload_signed_copy(active, demo.id, b"%PDF-1.4\n%demo scan\n", date(2026, 1, 2),
                                          date(2026, 1, 5), Actor.system("test"))
+            _billing_rows(active, demo.id)
             db.session.flush()
         db.session.commit()
         return demo.id
+
+
+def _billing_rows(contract, tenant_id):
+    """A row in each billing table, whatever the demo seed bills: a run with its step, an issued invoice with a
+    line, a charge, a payment, a file and a reminder, and a counter (a year no demo uses, keys of their own)."""
+    from billing.models import (
+        BillingRun,
+        BillingRunStep,
+        Charge,
+        DunningNotice,
+        Invoice,
+        InvoiceCounter,
+        InvoiceDocument,
+        InvoiceLine,
+        Payment,
+    )
+    from core import storage
+    from core.extensions import db
+
+    run = BillingRun(period="1999-01", status="done")
+    db.session.add(run)
+    db.session.add(InvoiceCounter(year=1999, last_number=1))
+    invoice = Invoice(number="1999-00001", agency_id=contract.agency_id, contract_id=contract.id, period="1999-01",
+                      period_start=date(1999, 1, 1), period_end=date(1999, 1, 31), state="partly_paid",
+                      issued_on=date(1999, 2, 1), due_on=date(1999, 3, 3), net_cents=100, gross_cents=100,
+                      paid_cents=50, dunning_level=1)
+    db.session.add(invoice)
+    db.session.flush()
+    db.session.add(BillingRunStep(run_id=run.id, contract_id=contract.id, invoice_id=invoice.id))
+    line = InvoiceLine(invoice_id=invoice.id, position=1, kind="per_period", quantity=1, unit_cents=100,
+                       amount_cents=100)
+    db.session.add(line)
+    db.session.flush()
+    db.session.add(Charge(invoice_id=invoice.id, line_id=line.id, contract_id=contract.id, kind="period",
+                          key=f"p:{contract.id}:1999-01", on=date(1999, 1, 1), amount_cents=100))
+    db.session.add(Payment(invoice_id=invoice.id, on=date(1999, 2, 10), amount_cents=50))
+    stored = storage.store(tenant_id, "invoices", b"%PDF-1.4\n%walls\n", "pdf")
+    db.session.add(InvoiceDocument(invoice_id=invoice.id, kind="pdf", status="done", path=stored.path,
+                                   sha256=stored.sha256, size=stored.size))
+    db.session.add(DunningNotice(invoice_id=invoice.id, level=1, sent_to="rechnung@example.org"))
 
 
 def test_every_policy_is_exactly_the_tenant_comparison(runtime_engine):

@@ -127,7 +127,7 @@ def _files(invoice: Invoice) -> dict:
 def _detail(invoice: Invoice) -> dict:
     # raw values: the response schema dumps them (dumping here too would feed it strings for dates)
     data = {name: getattr(invoice, field.attribute or name) for name, field in InvoiceSchema().dump_fields.items()}
-    data["payments"] = PaymentSchema(many=True).dump(services.payments_of(invoice))
+    data["payments"] = services.payments_of(invoice)
     data["files"] = _files(invoice)
     return data
 

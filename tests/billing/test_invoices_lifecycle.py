@@ -162,7 +162,7 @@ def test_deleting_a_draft_returns_its_charges_and_the_next_run_recreates_it(app,
     assert _money(next(i for i in preview["invoices"] if i["contract_id"] == example.contracts["B"])) == OCTOBER_B
     run_period(client, finance)
     again = drafts_by_contract(client, finance)[example.contracts["B"]]
-    assert again["id"] != b["id"] and _money(again) == OCTOBER_B
+    assert _money(again) == OCTOBER_B  # (SQLite may give it the deleted draft's id again)
     assert _charges(app, tenant_a, again["id"]) == charges
 
 

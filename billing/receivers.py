@@ -8,11 +8,16 @@ from tenants.roles import can
 
 
 def contract_links(row, *, role, **_kwargs) -> list | None:
-    """A contract's page links to its efficiency review report (the page lives here, one layer up)."""
+    """A contract's page links to its efficiency review report and its invoices (the pages live here, one layer
+    up)."""
     if not isinstance(row, Contract) or not can(role, "contracts.read"):
         return None
-    return [signals.PageLink(_("Review of economic efficiency and quality"), _("Efficiency review report"),
-                             url_for("billing.efficiency", contract_id=row.id))]
+    links = [signals.PageLink(_("Review of economic efficiency and quality"), _("Efficiency review report"),
+                              url_for("billing.efficiency", contract_id=row.id))]
+    if can(role, "invoices.read"):
+        links.append(signals.PageLink(_("Invoicing"), _("Invoices of this agreement"),
+                                      url_for("billing.invoices", contract_id=row.id)))
+    return links
 
 
 def connect_signals() -> None:

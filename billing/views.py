@@ -1,19 +1,53 @@
-"""Pages of billing/: the efficiency review report of a contract (billing runs and invoices follow)."""
+"""Pages of billing/: billing runs with their preview and progress, invoices and credit notes with their
+payments and files, the overdue list, and the efficiency review report of a contract."""
 
-from datetime import date
+from datetime import UTC, date, timedelta
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import func, select
 
+from billing import api, services
 from billing import efficiency_document as document
 from billing.efficiency import default_period, efficiency_report
+from billing.forms import (
+    CHARGE_KIND_LABELS,
+    FILE_LABELS,
+    FILE_STATE_LABELS,
+    INVOICE_STATUS_LABELS,
+    KIND_LABELS,
+    REASON_LABELS,
+    RUN_STATUS_LABELS,
+    ActionForm,
+    CreditNoteForm,
+    PaymentForm,
+    PeriodForm,
+)
+from billing.models import OPEN_STATES, BillingRun, Charge, Invoice
+from billing.services import documents
+from billing.services import invoices as invoice_service
+from billing.services import runs as run_service
 from contracts import services as contracts
+from contracts.models import Contract
 from core import audit, clock
 from core.conversion import ConversionFailed, docx_to_pdf
-from tenants.access import requires
+from core.extensions import db
+from core.forms import apply_service_errors, arg_int, flash_outcome, problem_text, run_form
+from core.models import utcnow
+from core.money import cents_to_input, format_cents, parse_euros
+from core.problems import Conflict, NotFound, ServiceError
+from network import services as network
+from network.models import ServiceArea
+from tenants.access import reads, requires
+from tenants.navigation import nav_item
+from tenants.roles import Role, can
 from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("billing", __name__)
+nav_item("billing.runs", "Billing", "billing.read", 50)
+nav_item("billing.invoices", "Invoices", "invoices.read", 52)
 
 
 def _period(contract) -> tuple[date, date]:
@@ -46,9 +80,24 @@ def efficiency(contract_id: int):
     lines = [dict(x, title=document.line_label(x, names["kinds"]), quantity_text=document.quantity_text(x))
              for x in report["lines"]]
     outcomes = [(names["outcomes"].get(k, k), n) for k, n in report["outcomes"].items()]
+    invoiced = _invoiced(report["contract"].id, report["period_from"], report["period_to"])
     return render_template("billing/efficiency.html", contract=report["contract"], report=report, lines=lines,
                            outcomes=outcomes, share=document.percent(report["budget_share"]),
-                           first=report["period_from"], last=report["period_to"])
+                           first=report["period_from"], last=report["period_to"], invoiced=invoiced,
+                           invoice_statuses=INVOICE_STATUS_LABELS)
+
+
+def _invoiced(contract_id: int, first: date, last: date) -> dict:
+    """What was invoiced under the contract for billing periods overlapping [first, last]: the net of its
+    invoices that are not cancelled (drafts counted apart), beside the amounts the agreement's terms give."""
+    rows = list(db.session.scalars(
+        select(Invoice).where(Invoice.contract_id == contract_id, Invoice.kind == "invoice",
+                              Invoice.state != "cancelled", Invoice.period_start <= last, Invoice.period_end >= first)
+        .order_by(Invoice.period_start, Invoice.id)))
+    issued = [i for i in rows if not i.is_draft]
+    return {"invoices": rows, "net_cents": sum(i.net_cents for i in issued),
+            "gross_cents": sum(i.gross_cents for i in issued), "paid_cents": sum(i.paid_cents for i in issued),
+            "draft_net_cents": sum(i.net_cents for i in rows if i.is_draft)}
 
 
 @bp.get("/contracts/<int:contract_id>/efficiency.pdf")
@@ -68,3 +117,411 @@ def efficiency_pdf(contract_id: int):
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+
+# --- billing runs and their preview ---------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def _last_month() -> str:
+    first = clock.today().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def _before() -> int | None:
+    """The keyset of a list page: rows with an id below this one (the next page), else the first page."""
+    return arg_int("before")
+
+
+def _keyset(query, column) -> tuple[list, int | None]:
+    """One page of a list ordered by id, newest first, and the id to continue from (None on the last page)."""
+    before = _before()
+    if before is not None:
+        query = query.where(column < before)
+    rows = list(db.session.scalars(query.order_by(None).order_by(column.desc()).limit(PAGE_SIZE + 1)).unique())
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def _area_names() -> dict[int, str]:
+    return dict(db.session.execute(select(ServiceArea.id, ServiceArea.name)).all())
+
+
+def _contract_titles(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Contract.id, Contract.title).where(Contract.id.in_(ids))).all())
+
+
+def _unbilled_rows(items) -> list[dict]:
+    """Entries left out, as the pages show them: date, case, area, minutes and the reason in words."""
+    areas = _area_names()
+    rows = []
+    for item in items:
+        data = item.as_dict() if hasattr(item, "as_dict") else dict(item)
+        on = data.get("on")
+        rows.append({"entry_id": data.get("entry_id"), "case_id": data.get("case_id"),
+                     "on": date.fromisoformat(on) if isinstance(on, str) else on,
+                     "area": areas.get(data.get("service_area_id"), "–"), "minutes": data.get("minutes") or 0,
+                     "reason": data.get("reason"), "reason_label": REASON_LABELS.get(data.get("reason"),
+                                                                                     data.get("reason")),
+                     "contract_ids": data.get("contract_ids") or []})
+    return rows
+
+
+@bp.get("/billing")
+@requires("billing.read")
+def runs():
+    rows, next_before = _keyset(services.runs_query(), BillingRun.id)
+    form = PeriodForm(data={"period": request.args.get("period") or _last_month()})
+    return render_template("billing/runs.html", runs=rows, next_before=next_before, form=form,
+                           statuses=RUN_STATUS_LABELS, progress=run_service.progress)
+
+
+@bp.get("/billing/preview")
+@requires("billing.read")
+def preview():
+    key = (request.args.get("period") or _last_month()).strip()
+    try:
+        period = services.parse_period(key)
+    except ServiceError as exc:
+        flash(problem_text(exc), "error")
+        return redirect(url_for("billing.runs"))
+    plan = services.plan_period(period)
+    by_agency: dict[int, dict] = {}
+    for invoice in plan.invoices:
+        agency = invoice.contract.agency
+        group = by_agency.setdefault(invoice.contract.agency_id, {"agency": agency, "invoices": []})
+        group["invoices"].append(invoice)
+    totals = {"net_cents": sum(p.net_cents for p in plan.invoices),
+              "tax_cents": sum(p.tax_cents for p in plan.invoices),
+              "gross_cents": sum(p.gross_cents for p in plan.invoices)}
+    return render_template("billing/preview.html", period=period, groups=list(by_agency.values()), totals=totals,
+                           unbilled=_unbilled_rows(plan.unbilled), form=PeriodForm(data={"period": period.key}),
+                           titles=_contract_titles(c for u in plan.unbilled for c in u.contract_ids))
+
+
+@bp.post("/billing/runs")
+@requires("billing.write")
+def start_run():
+    form = PeriodForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a billing period: a month (2026-10) or a quarter (2026-Q4)."), "error")
+        return redirect(url_for("billing.runs"))
+    run = run_form(form, lambda: services.start_run(form.period.data.strip(), current_actor(), trigger="web"))
+    if run is None:
+        flash(" ".join(str(m) for m in form.form_errors + list(form.period.errors)), "error")
+        return redirect(url_for("billing.runs"))
+    flash(_("The billing run of %(period)s has started.", period=run.period), "success")
+    return redirect(url_for("billing.run", run_id=run.id))
+
+
+def _run_context(run: BillingRun) -> dict:
+    invoices = []
+    if run.invoice_ids:
+        invoices = list(db.session.scalars(select(Invoice).where(Invoice.id.in_(run.invoice_ids))
+                                           .order_by(Invoice.id)))
+    unbilled = _unbilled_rows(run.unbilled or [])
+    return {"run": run, "progress": run_service.progress(run), "statuses": RUN_STATUS_LABELS,
+            "working": run.status in ("pending", "running"), "invoices": invoices, "unbilled": unbilled,
+            "invoice_statuses": INVOICE_STATUS_LABELS,
+            "titles": _contract_titles([i.contract_id for i in invoices]
+                                       + [c for u in unbilled for c in u["contract_ids"]]),
+            "stuck": _stuck(run)}
+
+
+def _stuck(run: BillingRun) -> bool:
+    """A run still marked at work long after it started: its worker has probably died (retry continues it)."""
+    if run.status not in ("pending", "running"):
+        return False
+    since = run.started_at or run.created_at
+    if since is None:
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return utcnow() - since > STUCK_AFTER
+
+
+STUCK_AFTER = timedelta(minutes=10)
+
+
+@bp.get("/billing/runs/<int:run_id>")
+@requires("billing.read")
+def run(run_id: int):
+    return render_template("billing/run.html", **_run_context(services.get_run(run_id)))
+
+
+@bp.get("/billing/runs/<int:run_id>/progress")
+@requires("billing.read")
+def run_progress(run_id: int):
+    """The run's status and progress as an HTML fragment, polled by billing_poll.js while the run works."""
+    return render_template("billing/_run_progress.html", **_run_context(services.get_run(run_id)))
+
+
+@bp.post("/billing/runs/<int:run_id>/retry")
+@requires("billing.write")
+def retry_run(run_id: int):
+    run = services.get_run(run_id)
+    if ActionForm().validate_on_submit():
+        flash_outcome(lambda: services.retry(run, current_actor()), _("The run continues."))
+    return redirect(url_for("billing.run", run_id=run.id))
+
+
+# --- invoices ------------------------------------------------------------------------------------------------
+
+
+def _agency_scope() -> int | None:
+    """The agency an agency member is tied to (0: none, sees nothing); None for staff (as billing.api)."""
+    membership = g.get("membership")
+    if membership is None or membership.role != Role.AGENCY:
+        return None
+    return membership.agency_id or 0
+
+
+def _invoice(invoice_id: int) -> Invoice:
+    invoice = services.get_invoice(invoice_id)
+    agency = _agency_scope()
+    if agency is not None and (invoice.agency_id != agency or invoice.is_draft):
+        raise NotFound(_("No such invoice."))
+    return invoice
+
+
+def _filters() -> dict:
+    status = request.args.get("status") or None
+    kind = request.args.get("kind") or None
+    period = (request.args.get("period") or "").strip() or None
+    if period is not None:
+        try:
+            period = services.parse_period(period).key
+        except ServiceError:
+            flash(_("Not a billing period: %(value)s. A month (2026-10) or a quarter (2026-Q4).", value=period),
+                  "error")
+            period = None
+    return {"agency_id": arg_int("agency_id"), "contract_id": arg_int("contract_id"), "period": period,
+            "status": status if status in INVOICE_STATUS_LABELS else None,
+            "kind": kind if kind in KIND_LABELS else None}
+
+
+def _list_page(query, template: str, endpoint: str, filters: dict, **extra):
+    agency = _agency_scope()
+    if agency is not None:
+        query = query.where(Invoice.agency_id == agency, Invoice.state != "draft")
+    sums = services.totals(query)
+    rows, next_before = _keyset(query, Invoice.id)
+    scoped = agency is not None
+    agencies = [] if scoped else network.list_agencies()
+    contract_list = [] if scoped else list(db.session.scalars(select(Contract).order_by(Contract.title)))
+    return render_template(template, invoices=rows, next_before=next_before, totals=sums, filters=filters,
+                           filter_args={k: v for k, v in filters.items() if v}, endpoint=endpoint,
+                           agencies=agencies, contracts=contract_list, statuses=INVOICE_STATUS_LABELS,
+                           kinds=KIND_LABELS, scoped=scoped, today=clock.today(), **extra)
+
+
+@bp.get("/invoices")
+@requires("invoices.read")
+def invoices():
+    filters = _filters()
+    agency = _agency_scope()
+    if agency is not None:
+        filters["agency_id"] = None  # an agency sees its own invoices only
+    return _list_page(services.invoices_query(**filters), "billing/invoices.html", "billing.invoices", filters)
+
+
+@bp.get("/invoices/overdue")
+@requires("invoices.read")
+def overdue():
+    return _list_page(services.overdue_query(), "billing/overdue.html", "billing.overdue", {})
+
+
+def _charges_summary(invoice: Invoice) -> list[tuple[str, int, int]]:
+    """(kind label, count, cents) of what the invoice billed (a credit note: what it cancelled)."""
+    billed_by = invoice.cancels_id or invoice.id
+    rows = db.session.execute(select(Charge.kind, func.count(), func.coalesce(func.sum(Charge.amount_cents), 0))
+                              .where(Charge.invoice_id == billed_by).group_by(Charge.kind)).all()
+    order = list(CHARGE_KIND_LABELS)
+    return [(CHARGE_KIND_LABELS.get(k, k), n, int(c))
+            for k, n, c in sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else 99)]
+
+
+def _files(invoice: Invoice) -> list[dict]:
+    if invoice.is_draft:
+        return []
+    docs = documents.documents_of(invoice)
+    endpoints = {"pdf": "billing.invoice_pdf", "statement_csv": "billing.invoice_statement_csv",
+                 "statement_pdf": "billing.invoice_statement_pdf"}
+    out = []
+    for kind, label in FILE_LABELS.items():
+        doc = docs.get(kind)
+        status = doc.status if doc is not None else "pending"
+        out.append({"kind": kind, "label": label, "status": status,
+                    "url": url_for(endpoints[kind], invoice_id=invoice.id) if status == "done" else None,
+                    "state_label": FILE_STATE_LABELS.get(status, ""), "sha256": doc.sha256 if doc else None})
+    return out
+
+
+def _quantity(line) -> str:
+    if line.kind == "per_unit":
+        return _("%(hours)s h", hours=format_decimal(line.quantity, format="#,##0.00##"))
+    return format_decimal(line.quantity, format="#,##0.##")
+
+
+def _render_invoice(invoice: Invoice, payment_form=None, credit_form=None, status: int = 200):
+    related = None
+    if invoice.cancels_id:
+        related = db.session.get(Invoice, invoice.cancels_id)
+    elif invoice.cancelled_by_id:
+        related = db.session.get(Invoice, invoice.cancelled_by_id)
+    if payment_form is None:
+        payment_form = PaymentForm(data={"on": clock.today(),
+                                         "amount": cents_to_input(invoice.gross_cents - invoice.paid_cents)})
+    writable = _agency_scope() is None and can(g.membership.role, "billing.write")
+    return render_template(
+        "billing/invoice.html", invoice=invoice, related=related, statuses=INVOICE_STATUS_LABELS,
+        kinds=KIND_LABELS, lines=[(line, _quantity(line)) for line in invoice.lines],
+        charges=_charges_summary(invoice), files=_files(invoice), payments=services.payments_of(invoice),
+        payment_form=payment_form, credit_form=credit_form or CreditNoteForm(), action_form=ActionForm(),
+        writable=writable, open_states=OPEN_STATES,
+        contract_link=can(g.membership.role, "contracts.read")), status
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@requires("invoices.read")
+@reads("invoices", "invoice_id")  # its charges and statement name cases by pseudonym
+def invoice(invoice_id: int):
+    return _render_invoice(_invoice(invoice_id))
+
+
+def _back(invoice_id: int):
+    return redirect(url_for("billing.invoice", invoice_id=invoice_id))
+
+
+@bp.post("/invoices/<int:invoice_id>/recalculate")
+@requires("billing.write")
+def recalculate_invoice(invoice_id: int):
+    invoice = services.get_invoice(invoice_id)
+    if not ActionForm().validate_on_submit():
+        return _back(invoice_id)
+    result = flash_outcome(lambda: services.recalculate(invoice, current_actor()) or "gone",
+                           lambda r: _("Nothing is left to bill: the draft was removed.") if r == "gone"
+                           else _("Draft recalculated."))
+    if result == "gone":
+        return redirect(url_for("billing.invoices"))
+    return _back(invoice_id)
+
+
+@bp.post("/invoices/<int:invoice_id>/delete")
+@requires("billing.write")
+def delete_invoice(invoice_id: int):
+    invoice = services.get_invoice(invoice_id)
+    if ActionForm().validate_on_submit() and flash_outcome(
+            lambda: services.delete_draft(invoice, current_actor()),
+            _("Draft deleted; its services will be billed by the next run.")):
+        return redirect(url_for("billing.invoices"))
+    return _back(invoice_id)
+
+
+def _issuer_message(missing: dict) -> Markup:
+    """What is missing from the issuer data, with a link to the settings page (or whom to ask)."""
+    items = Markup("").join(Markup("<li>{}</li>").format(str(m)) for m in missing.values())
+    if can(g.membership.role, "tenant.write"):
+        link = Markup('<a href="{}">{}</a>').format(url_for("tenants.settings"),
+                                                    _("Complete the issuer data in the settings"))
+    else:
+        link = Markup("{}").format(_("An administrator completes them in the settings."))
+    return Markup("{} <ul>{}</ul> {}").format(
+        _("The invoice cannot be issued: the alliance's issuer data is incomplete."), items, link)
+
+
+@bp.post("/invoices/<int:invoice_id>/issue")
+@requires("billing.write")
+def issue_invoice(invoice_id: int):
+    invoice = services.get_invoice(invoice_id)
+    if not ActionForm().validate_on_submit():
+        return _back(invoice_id)
+    try:
+        services.issue(invoice, g.tenant, current_actor())
+    except ServiceError as exc:
+        db.session.rollback()
+        missing = services.issuer_missing(g.tenant) if isinstance(exc, Conflict) else {}
+        flash(_issuer_message(missing) if missing else problem_text(exc), "error")
+        return _back(invoice_id)
+    flash(_("Invoice %(number)s issued.", number=invoice.number), "success")
+    return _back(invoice_id)
+
+
+@bp.post("/invoices/<int:invoice_id>/send")
+@requires("billing.write")
+def send_invoice(invoice_id: int):
+    invoice = services.get_invoice(invoice_id)
+    if ActionForm().validate_on_submit():
+        flash_outcome(lambda: invoice_service.send(invoice, g.tenant, current_actor()),
+                      lambda sent: _("Sent to %(to)s.", to=sent.sent_to))
+    return _back(invoice_id)
+
+
+@bp.post("/invoices/<int:invoice_id>/credit-note")
+@requires("billing.write")
+def credit_note(invoice_id: int):
+    invoice = services.get_invoice(invoice_id)
+    form = CreditNoteForm()
+    if not form.validate_on_submit():
+        return _render_invoice(invoice, credit_form=form, status=422)
+    note = flash_outcome(lambda: services.credit_note(invoice, g.tenant, current_actor(), form.reason.data.strip()),
+                         lambda made: _("Credit note %(number)s cancels invoice %(invoice)s.", number=made.number,
+                                        invoice=invoice.number))
+    return _back(note.id if note else invoice_id)
+
+
+def _payment_errors(form: PaymentForm, exc: ServiceError) -> None:
+    renamed = {{"amount_cents": "amount"}.get(k, k): v for k, v in (exc.errors or {}).items()}
+    apply_service_errors(form, ServiceError(exc.detail, renamed))
+
+
+@bp.post("/invoices/<int:invoice_id>/payments")
+@requires("billing.write")
+def add_payment(invoice_id: int):
+    invoice = services.get_invoice(invoice_id)
+    form = PaymentForm()
+    if form.validate_on_submit():
+        try:
+            cents = parse_euros(form.amount.data)
+        except ValueError:
+            form.amount.errors = [*form.amount.errors, _("Enter an amount such as 789,36.")]
+        else:
+            if run_form(form, lambda: services.add_payment(invoice, form.on.data, cents, current_actor(),
+                                                           form.note.data or ""), apply=_payment_errors):
+                flash(_("Payment of %(amount)s recorded.", amount=format_cents(cents)), "success")
+                return _back(invoice_id)
+    return _render_invoice(invoice, payment_form=form, status=422)
+
+
+def _download(invoice_id: int, kind: str):
+    invoice = _invoice(invoice_id)
+    try:
+        return api.download(invoice, kind)
+    except ServiceError as exc:
+        flash(problem_text(exc), "error")
+        return _back(invoice_id)
+
+
+@bp.get("/invoices/<int:invoice_id>/pdf")
+@requires("invoices.read")
+@reads("invoices", "invoice_id")
+def invoice_pdf(invoice_id: int):
+    return _download(invoice_id, "pdf")
+
+
+@bp.get("/invoices/<int:invoice_id>/statement.csv")
+@requires("invoices.read")
+@reads("invoices", "invoice_id")
+def invoice_statement_csv(invoice_id: int):
+    return _download(invoice_id, "statement_csv")
+
+
+@bp.get("/invoices/<int:invoice_id>/statement.pdf")
+@requires("invoices.read")
+@reads("invoices", "invoice_id")
+def invoice_statement_pdf(invoice_id: int):
+    return _download(invoice_id, "statement_pdf")

@@ -172,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
 def _connect_signals() -> None:
     """Each package answers the questions of the layers below it (core.signals), in layer order: the demo seed
     runs network, cases, contracts, billing."""
+    from billing import demo as billing_demo
     from billing import receivers as billing_receivers
     from cases import demo as cases_demo
     from cases import receivers as cases_receivers
@@ -183,7 +184,7 @@ def _connect_signals() -> None:
 
     for connect in (network_services.connect_signals, network_demo.connect_signals, cases_receivers.connect_signals,
                     cases_demo.connect_signals, contracts_receivers.connect_signals, contracts_demo.connect_signals,
-                    billing_receivers.connect_signals):
+                    billing_receivers.connect_signals, billing_demo.connect_signals):
         connect()
     signals.check_connected()
 

@@ -15,6 +15,11 @@ TASK_MODULES = ("network.tasks", "cases.tasks", "contracts.tasks", "billing.task
 BEAT_SCHEDULE = {
     "cases-retention-nightly": {"task": "cases.apply_retention_all", "schedule": crontab(hour=3, minute=15)},
     "contracts-reminders": {"task": "contracts.send_all_reminders", "schedule": crontab(hour=6, minute=30)},
+    # the month (and quarter) just closed, on the 1st to 3rd (a run is idempotent: the later days catch services
+    # logged late and a tenant missed on the 1st; issued invoices stay as they are)
+    "billing-closed-periods": {"task": "billing.bill_closed_periods_all",
+                               "schedule": crontab(hour=4, minute=30, day_of_month="1-3")},
+    "billing-dunning-daily": {"task": "billing.send_dunning_all", "schedule": crontab(hour=7, minute=0)},
 }
 
 

@@ -19,7 +19,6 @@ statement of services) are made after the seed commits, by the same task as in p
 
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 
 from sqlalchemy import func, select
 
@@ -29,10 +28,9 @@ from billing.services import invoices, runs
 from cases import services as cases
 from cases.models import Case
 from contracts.models import Contract, Enrolment
-from core import clock, signals, transactions
+from core import clock, signals
 from core.audit import Actor
 from core.extensions import db
-from core.tenancy.context import current_zone_name, tenant_context
 from network.models import ServiceArea
 
 MONTHS = 5  # how many closed months the demo bills at most (each issued invoice costs two PDF conversions)
@@ -102,25 +100,11 @@ def _log_late_service(contract: Contract, period: periods.Period, actor: Actor, 
     return True
 
 
-def _in_tenant(callback, tenant_id: int, zone: str | None):
-    with tenant_context(tenant_id, zone=zone):
-        return callback()
-
-
-def _keep_tenant_for_follow_ups(start: int, tenant_id: int) -> None:
-    """The follow-ups this part queued (the invoices' files, the runs' tasks) run once the seed commits, which
-    happens after the demo tenant's context has been left: they are sent inside it again, as in a request."""
-    queue = db.session.info.get(transactions._AFTER_COMMIT, [])  # noqa: SLF001 - the seed's own queue
-    zone = current_zone_name()
-    queue[start:] = [partial(_in_tenant, callback, tenant_id, zone) for callback in queue[start:]]
-
-
 def seed_billing(tenant, users, actor, **_kwargs):
     contract = db.session.scalar(select(Contract).where(Contract.status == "active", Contract.billing_cycle ==
                                                         "monthly").order_by(Contract.id))
     if contract is None:
         return []
-    start = len(db.session.info.get(transactions._AFTER_COMMIT, []))  # noqa: SLF001 - see below
     finance = users.get("finance") or users["owner"]
     frank = Actor(user_id=finance.id, role="finance", label=finance.email)
     today = clock.today()
@@ -155,7 +139,6 @@ def seed_billing(tenant, users, actor, **_kwargs):
                              note="Abschlagszahlung Jobcenter")
     # the invoice four months back stays unpaid: overdue (the daily beat task sends its payment reminders)
     db.session.flush()
-    _keep_tenant_for_follow_ups(start, tenant.id)
     if not keys:
         return []
     statuses = Counter(i.status for i in db.session.scalars(select(Invoice).where(Invoice.kind == "invoice")))

@@ -17,8 +17,19 @@ _AFTER_COMMIT = "bn_after_commit"
 
 
 def after_commit(callback: Callable[[], object]) -> None:
-    """Run `callback` after the current transaction commits (dropped if it rolls back)."""
-    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+    """Run `callback` after the current transaction commits (dropped if it rolls back), inside the tenant that
+    queued it: the commit may come after the tenant's context was left (a seed, a CLI command)."""
+    from core.tenancy.context import current_tenant_id, current_zone_name, tenant_context
+
+    tenant_id, zone = current_tenant_id(), current_zone_name()
+
+    def in_tenant():
+        if tenant_id is None or current_tenant_id() == tenant_id:
+            return callback()
+        with tenant_context(tenant_id, zone=zone):
+            return callback()
+
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(in_tenant)
 
 
 def roll_back_at_end() -> None:
@@ -29,6 +40,8 @@ def roll_back_at_end() -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # SQLAlchemy also reports a released savepoint here; the real commit comes later
     for callback in session.info.pop(_AFTER_COMMIT, []):
         try:
             callback()

@@ -153,6 +153,13 @@ def no_csrf(app):
 
 
 @pytest.fixture
+def no_pdf(app, monkeypatch):
+    """No LibreOffice for this test: documents fail fast and are recorded as failed (a demo seed otherwise
+    converts every demo invoice; the document tests convert for real)."""
+    monkeypatch.setitem(app.config, "SOFFICE_BINARY", "/nonexistent/soffice")
+
+
+@pytest.fixture
 def is_postgres():
     return TEST_DB == "postgres"
 

@@ -5,7 +5,7 @@ def _run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))
 
 
-def test_demo_seed_has_cases_in_several_phases_and_resets(app):
+def test_demo_seed_has_cases_in_several_phases_and_resets(app, no_pdf):
     """Does `demo seed` create clients with children, Jobcenter consents, cases in several phases with needs,
     goals and services, one closed with an outcome, and does `--reset` recreate it?"""
     assert _run(app, "demo", "seed").exit_code == 0

@@ -1,7 +1,7 @@
 """The demo seed shows contracts at work."""
 
 
-def test_demo_seed_has_contracts_in_three_states_with_three_rate_lines(app_ctx):
+def test_demo_seed_has_contracts_in_three_states_with_three_rate_lines(app_ctx, no_pdf):
     """Does `demo seed` create partners, the default template and contracts (active, sent, draft) of 3 lines
     each?"""
     from sqlalchemy import select

@@ -31,7 +31,7 @@ def superuser_engine(runtime_engine):
 
 
 @pytest.fixture
-def full_tenant(app, tenant_a):
+def full_tenant(app, tenant_a, no_pdf):
     """The demo alliance plus what it does not hold (an invitation, an API token, a sent reminder, a signed
     copy, the retention setting): a row in every tenant table. Returns its id."""
     from cases import services as cases

@@ -32,7 +32,7 @@ def test_platform_commands_create_admin_tenant_and_member(app):
     assert roles == ["case_manager", "owner"]
 
 
-def test_demo_seed_is_idempotent_and_prints_logins(app):
+def test_demo_seed_is_idempotent_and_prints_logins(app, no_pdf):
     """Does `demo seed` create a usable demo alliance once and print how to log in?"""
     first = _run(app, "demo", "seed")
     assert first.exit_code == 0, first.output

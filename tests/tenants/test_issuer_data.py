@@ -171,7 +171,7 @@ def test_settings_page_shows_missing_issuer_data_and_field_errors(client, tenant
     assert 'id="issuer-problems"' not in html and 'value="DE89370400440532013000"' in html and 'value="14"' in html
 
 
-def test_demo_alliance_has_complete_issuer_data(app):
+def test_demo_alliance_has_complete_issuer_data(app, no_pdf):
     """Can the demo alliance issue invoices right away (nothing missing in its issuer data)?"""
     from sqlalchemy import select
 

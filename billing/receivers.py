@@ -1,10 +1,20 @@
-"""What billing answers to the layers below (core.signals): the links it adds to a contract's page."""
+"""What billing answers to the layers below (core.signals): the links it adds to a contract's page, and why an
+agency that was invoiced cannot be deleted."""
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from billing.models import Invoice
 from contracts.models import Contract
 from core import signals
+from network.models import Agency
 from tenants.roles import can
+
+REFERENCES = {Agency: [(Invoice.agency_id, _l("Invoices to this agency exist."))]}
+
+
+def referenced_by_invoices(row, **_kwargs) -> str | None:
+    return signals.still_referenced(REFERENCES, row)
 
 
 def contract_links(row, *, role, **_kwargs) -> list | None:
@@ -22,3 +32,4 @@ def contract_links(row, *, role, **_kwargs) -> list | None:
 
 def connect_signals() -> None:
     signals.page_links.connect(contract_links, weak=False)
+    signals.deletion_refused.connect(referenced_by_invoices, weak=False)

@@ -9,7 +9,8 @@ from sqlalchemy import delete, insert, select
 
 from billing import periods
 from billing.models import Charge, Invoice, InvoiceLine
-from billing.services.plan import InvoicePlan, Unbilled, contract_terms, entry_rows, plan_contract
+from billing.services import entry_sql
+from billing.services.plan import InvoicePlan, Unbilled, plan_contract
 from contracts.models import Contract
 from core import audit
 from core.audit import Actor
@@ -33,8 +34,7 @@ def draft_of(contract_id: int, period_key: str) -> Invoice | None:
 
 def plan_for(contract: Contract, period: periods.Period, draft_id: int | None) \
         -> tuple[InvoicePlan | None, list[Unbilled]]:
-    rows = entry_rows(period.start, period.end, only_contract_id=contract.id)
-    return plan_contract(contract, period, rows, contract_terms(), draft_id)
+    return plan_contract(contract, period, draft_id)
 
 
 def _clear(invoice: Invoice) -> None:
@@ -85,9 +85,15 @@ def _write_lines(invoice: Invoice, plan: InvoicePlan) -> None:
              "kind": c.kind, "key": c.key, "case_id": c.case_id, "service_entry_id": c.service_entry_id, "on": c.on,
              "minutes": c.minutes, "amount_cents": c.amount_cents}
             for row, line in lines for c in line.charges]
-    if rows:
-        # one set-based insert (executemany batches); the live-key index refuses a charge billed elsewhere
+    if rows:  # case-months and periods: one per case and month at most
         db.session.execute(insert(Charge), rows)
+    unit_lines = {line.rate_line_id: row.id for row, line in lines if line.kind == "per_unit"}
+    if unit_lines:
+        # the entries in one INSERT … SELECT; the live-key index refuses an entry billed elsewhere
+        written = entry_sql.insert_entry_charges(invoice.contract_id, *plan.window, invoice.id, unit_lines)
+        expected = sum(line.entries for _row, line in lines)
+        if written != expected:  # the data moved between reading and writing (it is locked: should not happen)
+            raise Conflict(_l("The services changed while the invoice was calculated; run it again."))
     db.session.expire(invoice, ["lines"])
 
 

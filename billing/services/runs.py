@@ -13,8 +13,9 @@ from sqlalchemy import func, select, update
 
 from billing import periods
 from billing.models import BillingRun, BillingRunStep, Invoice
-from billing.services import drafts
-from billing.services.plan import billable_contracts, contract_terms, entry_rows, unbilled_of
+from billing.services import drafts, entry_sql
+from billing.services.plan import billable_contracts, last_day
+from contracts.models import Contract
 from core import audit, transactions
 from core.audit import Actor
 from core.extensions import db
@@ -128,19 +129,15 @@ def finish(run: BillingRun) -> None:
     period = periods.parse(run.period)
     steps = db.session.execute(select(BillingRunStep.contract_id, BillingRunStep.invoice_id,
                                       BillingRunStep.outcome).where(BillingRunStep.run_id == run.id)).all()
-    exhausted = {s.contract_id for s in steps if s.outcome == "budget_exhausted"}
-    terms = contract_terms()
-    rows = entry_rows(period.start, period.end)
-    unbilled = [u.as_dict() for u in unbilled_of(rows, terms, period)]
-    if exhausted:
-        from billing import funders
-
-        for row in rows:
-            choice = funders.choose(row.on, row.area_id, row.responsible_agency_id, row.contract_ids, terms)
-            if choice.contract_id in exhausted:
-                unbilled.append({"entry_id": row.id, "case_id": row.case_id, "reason": "budget_exhausted",
-                                 "on": row.on.isoformat(), "service_area_id": row.area_id, "minutes": row.minutes,
-                                 "contract_ids": [choice.contract_id]})
+    unbilled = entry_sql.unbilled(period.start, period.end)
+    for step in steps:
+        if step.outcome == "budget_exhausted":
+            contract = db.session.get(Contract, step.contract_id)
+            window = periods.clip(period.start, period.end, contract.valid_from, last_day(contract))
+            unbilled += [{"entry_id": r.entry_id, "case_id": r.case_id, "reason": "budget_exhausted",
+                          "on": r.on.isoformat(), "service_area_id": r.area_id, "minutes": r.minutes,
+                          "contract_ids": [contract.id]}
+                         for r in (entry_sql.entry_charge_rows(contract.id, *window) if window else [])]
     run.unbilled = sorted(unbilled, key=lambda u: u["entry_id"])
     run.invoice_ids = sorted(s.invoice_id for s in steps if s.invoice_id)
     run.status, run.finished_at = "done", utcnow()

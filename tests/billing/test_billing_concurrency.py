@@ -29,6 +29,16 @@ def _postgres_only(is_postgres):
         pytest.skip("concurrency is tested on PostgreSQL (SQLite serialises writers)")
 
 
+@pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Eager tasks from several threads at once leave Celery's process-wide "inside a task" flag set (each
+    thread restores what it saw on entry); later tests would then be refused `result.get()`."""
+    yield
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 @pytest.fixture
 def no_files(monkeypatch):
     monkeypatch.setattr("billing.services.invoices._queue_files", lambda invoice_id: None)

@@ -152,7 +152,7 @@ def test_invoice_page_shows_lines_totals_and_actions_of_a_draft(app, client, ten
     assert "Leistungseinträge" in html and "Fallmonate" in html  # what is billed, by kind
     assert "Die Rechnungsnummer wird vergeben, die Rechnung ist danach unveränderlich." in html
     assert f'action="/{tenant_a.slug}/invoices/{b}/delete"' in html
-    assert 'data-confirm="' in html
+    assert '<details class="confirm">' in html  # the confirmation step before deleting or issuing
 
 
 def test_issue_without_issuer_data_links_to_the_settings(app, client, tenant_a, login, example):

@@ -4,13 +4,14 @@
 def test_every_foreign_key_to_the_directory_has_a_reason(app):
     """Does every column that points to agencies, partners or service areas have a reason that a refused
     deletion names (so that a new foreign key without its check fails here)?"""
+    from billing.receivers import REFERENCES as BILLING
     from cases.receivers import REFERENCES as CASES
     from contracts.receivers import REFERENCES as CONTRACTS
     from core.extensions import db
 
     # checked by network itself
     covered = {("memberships", "agency_id"), ("invitations", "agency_id"), ("service_areas", "agency_id")}
-    for references in (CASES, CONTRACTS):
+    for references in (CASES, CONTRACTS, BILLING):
         covered |= {(column.table.name, column.name) for pairs in references.values() for column, _ in pairs}
     pointing = {
         (fk.parent.table.name, fk.parent.name)

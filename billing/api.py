@@ -210,6 +210,14 @@ def add_payment(data, invoice):
     return services.add_payment(invoice, data["on"], data["amount_cents"], current_actor(), data.get("note", ""))
 
 
+@invoices_api.route("/<int:invoice_id>/payments/<int:payment_id>", methods=["DELETE"])
+@requires("billing.write")
+@invoices_api.response(204)
+def reverse_payment(invoice_id, payment_id):
+    """Take back a payment recorded by mistake (kept in the audit log)."""
+    invoice_service.reverse_payment(services.get_invoice(invoice_id), payment_id, current_actor())
+
+
 @invoices_api.route("/<int:invoice_id>/send", methods=["POST"])
 @requires("billing.write")
 @invoices_api.response(200, SentSchema)

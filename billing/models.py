@@ -100,6 +100,8 @@ class Invoice(TenantScoped, Timestamped, db.Model):
               postgresql_where=text("state = 'draft'"), sqlite_where=text("state = 'draft'")),
         Index("ix_invoices_tenant_period", "tenant_id", "period", "id"),
         CheckConstraint("net_cents >= 0 AND tax_cents >= 0 AND gross_cents >= 0", name="amounts_not_negative"),
+        # a deleted draft's id is never given to another invoice (runs and audit events keep pointing at it)
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,7 +146,8 @@ class Invoice(TenantScoped, Timestamped, db.Model):
     @property
     def status(self) -> str:
         """The state a person reads: an open invoice past its due date is overdue, without anyone acting."""
-        if self.state in OPEN_STATES and self.due_on is not None and self.due_on < clock.today():
+        if (self.kind == "invoice" and self.state in OPEN_STATES and self.due_on is not None
+                and self.due_on < clock.today()):
             return "overdue"
         return self.state
 
@@ -154,7 +157,15 @@ class Invoice(TenantScoped, Timestamped, db.Model):
 
     @property
     def open_cents(self) -> int:
-        return max(0, self.gross_cents - self.paid_cents) if self.state in OPEN_STATES else 0
+        """What the agency still owes (a credit note owes nothing: it cancels)."""
+        if self.kind != "invoice" or self.state not in OPEN_STATES:
+            return 0
+        return max(0, self.gross_cents - self.paid_cents)
+
+    @property
+    def signed_gross_cents(self) -> int:
+        """The gross amount as it counts: a credit note takes its amount back."""
+        return -self.gross_cents if self.kind == "credit_note" else self.gross_cents
 
     @property
     def year(self) -> int | None:

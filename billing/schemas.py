@@ -80,7 +80,7 @@ class InvoiceListArgs(RunListArgs):
 class PaymentSchema(Schema):
     id = fields.Integer(dump_only=True)
     on = fields.Date(required=True)
-    amount_cents = fields.Integer(required=True, validate=validate.Range(min=1, max=10**12))
+    amount_cents = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**12))
     note = fields.String(load_default="", validate=validate.Length(max=300))
 
 

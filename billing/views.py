@@ -26,7 +26,7 @@ from billing.forms import (
     PeriodForm,
 )
 from billing.models import OPEN_STATES, BillingRun, Charge, Invoice
-from billing.services import documents
+from billing.services import documents, drafts
 from billing.services import invoices as invoice_service
 from billing.services import runs as run_service
 from contracts import services as contracts
@@ -199,6 +199,7 @@ def preview():
               "tax_cents": sum(p.tax_cents for p in plan.invoices),
               "gross_cents": sum(p.gross_cents for p in plan.invoices)}
     return render_template("billing/preview.html", period=period, groups=list(by_agency.values()), totals=totals,
+                           unfinished=run_service.unfinished(period.key),
                            unbilled=_unbilled_rows(plan.unbilled), form=PeriodForm(data={"period": period.key}),
                            titles=_contract_titles(c for u in plan.unbilled for c in u.contract_ids))
 
@@ -229,7 +230,7 @@ def _run_context(run: BillingRun) -> dict:
             "invoice_statuses": INVOICE_STATUS_LABELS,
             "titles": _contract_titles([i.contract_id for i in invoices]
                                        + [c for u in unbilled for c in u["contract_ids"]]),
-            "stuck": _stuck(run)}
+            "stuck": _stuck(run), "unfinished": run_service.unfinished(run.period)}
 
 
 def _stuck(run: BillingRun) -> bool:
@@ -377,8 +378,9 @@ def _render_invoice(invoice: Invoice, payment_form=None, credit_form=None, statu
         payment_form = PaymentForm(data={"on": clock.today(),
                                          "amount": cents_to_input(invoice.gross_cents - invoice.paid_cents)})
     writable = _agency_scope() is None and can(g.membership.role, "billing.write")
+    stale = invoice.is_draft and not drafts.is_current(invoice)
     return render_template(
-        "billing/invoice.html", invoice=invoice, related=related, statuses=INVOICE_STATUS_LABELS,
+        "billing/invoice.html", invoice=invoice, related=related, stale=stale, statuses=INVOICE_STATUS_LABELS,
         kinds=KIND_LABELS, lines=[(line, _quantity(line)) for line in invoice.lines],
         charges=_charges_summary(invoice), files=_files(invoice), payments=services.payments_of(invoice),
         payment_form=payment_form, credit_form=credit_form or CreditNoteForm(), action_form=ActionForm(),
@@ -495,6 +497,16 @@ def add_payment(invoice_id: int):
                 flash(_("Payment of %(amount)s recorded.", amount=format_cents(cents)), "success")
                 return _back(invoice_id)
     return _render_invoice(invoice, payment_form=form, status=422)
+
+
+@bp.post("/invoices/<int:invoice_id>/payments/<int:payment_id>/delete")
+@requires("billing.write")
+def reverse_payment(invoice_id: int, payment_id: int):
+    invoice = services.get_invoice(invoice_id)
+    if ActionForm().validate_on_submit():
+        flash_outcome(lambda: invoice_service.reverse_payment(invoice, payment_id, current_actor()),
+                      _("The payment was taken back."))
+    return _back(invoice_id)
 
 
 def _download(invoice_id: int, kind: str):

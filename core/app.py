@@ -52,6 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=_translation_dirs())
+    # times with four-digit years ("02.12.2026, 16:29"), not the locale's short "02.12.26"
+    babel.date_formats["datetime.short"] = "dd.MM.yyyy, HH:mm"
 
     from core import transactions
     from core.celery import init_celery

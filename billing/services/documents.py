@@ -26,7 +26,7 @@ def invoice_data(invoice: Invoice) -> dict:
         "kind": invoice.kind, "number": invoice.number, "issued_on": invoice.issued_on, "due_on": invoice.due_on,
         "period": invoice.period, "period_start": invoice.period_start, "period_end": invoice.period_end,
         "issuer": issuer, "recipient": dict(invoice.recipient or {}),
-        "contract": {"title": invoice.contract_title, "number": str(invoice.contract_id)},
+        "contract": {"title": invoice.contract_title, "number": None},  # agreements carry no number of their own
         "lines": [{"position": line.position, "label": line.label, "kind": line.kind, "quantity": line.quantity,
                    "unit": {"per_unit": "h", "per_case_month": "case_month", "per_period": "period"}.get(line.kind, ""),
                    "unit_cents": line.unit_cents, "amount_cents": line.amount_cents} for line in invoice.lines],

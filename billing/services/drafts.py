@@ -118,3 +118,18 @@ def delete_draft(invoice: Invoice, actor: Actor) -> None:
     _clear(invoice)
     db.session.delete(invoice)
     db.session.flush()
+
+
+def is_current(invoice: Invoice) -> bool:
+    """Is a draft still what the data says (compared line by line; issuing compares every charge)?"""
+    contract = db.session.get(Contract, invoice.contract_id)
+    plan, _left_out = plan_for(contract, periods.parse(invoice.period), invoice.id)
+    if plan is None:
+        return False
+
+    def lines(rows):
+        return [(r.kind, r.quantity, r.unit_cents, r.amount_cents) for r in rows]
+
+    return (lines(invoice.lines) == lines(plan.lines)
+            and (invoice.net_cents, invoice.tax_cents, invoice.budget_cut_cents)
+            == (plan.net_cents, plan.tax_cents, plan.budget_cut_cents))

@@ -10,6 +10,7 @@ ORM wall's SELECT filter by, and SQLite has no row-level security behind it.
 from datetime import date
 
 from sqlalchemy import and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.types import String
 
 from billing.funders import BILLABLE_STATES
@@ -49,10 +50,11 @@ def _unbilled_entries(tenant_id: int, first: date, last: date):
                 ServiceEntry.billed_at.is_(None))
 
 
-def chosen(first: date, last: date):
+def chosen(first: date, last: date, contract_id: int | None = None):
     """Per unbilled entry in [first, last] the contract that bills it, with its rate line: the one candidate in
     force (enrolled that day, an hourly rate for the area), or among several the one of the agency responsible
-    for the area in the case's needs (else the area's default agency). Entries with no such choice are absent."""
+    for the area in the case's needs (else the area's default agency). Entries with no such choice are absent.
+    With `contract_id`, only the entries that contract could bill are looked at (a step needs no more)."""
     t = current_tenant_id()
     ends, rates = _ends(t), _unit_rates(t)
     entry = ServiceEntry
@@ -70,7 +72,13 @@ def chosen(first: date, last: date):
         .outerjoin(Need, and_(Need.tenant_id == t, Need.case_id == entry.case_id,
                               Need.service_area_id == entry.service_area_id))
         .where(_unbilled_entries(t, first, last), _in_force(ends, entry.on))
-    ).subquery("candidates")
+    )
+    if contract_id is not None:
+        mine = aliased(Enrolment)
+        candidates = candidates.where(select(mine.id).where(
+            mine.tenant_id == t, mine.contract_id == contract_id, mine.case_id == entry.case_id,
+            mine.from_on <= entry.on, mine.to_on >= entry.on).exists())
+    candidates = candidates.subquery("candidates")
     c = candidates.c
     by_entry = {"partition_by": c.entry_id}
     counted = select(
@@ -90,7 +98,7 @@ def entry_shares(contract_id: int, first: date, last: date):
     """The contract's entries in [first, last] with their cents: minutes × rate ÷ 60 summed per case and area,
     rounded half-up once, split over the entries in proportion to their minutes (largest remainder, ties to
     the lower entry id), as `rating.allocate` does."""
-    ch = chosen(first, last)
+    ch = chosen(first, last, contract_id)
     group = {"partition_by": (ch.c.case_id, ch.c.area_id)}
     totals = select(ch, func.sum(ch.c.minutes).over(**group).label("group_minutes")).where(
         ch.c.contract_id == contract_id).subquery("totals")

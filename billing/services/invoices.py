@@ -7,7 +7,7 @@ from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 
 from billing import periods
 from billing.models import (
@@ -25,7 +25,7 @@ from core import audit, clock, transactions
 from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
-from core.problems import Conflict, ValidationFailed
+from core.problems import Conflict, NotFound, ValidationFailed
 from core.tenancy.context import current_tenant_id
 from core.validation import get_or_404
 from network.models import Agency
@@ -51,20 +51,34 @@ def invoices_query(*, agency_id=None, contract_id=None, period=None, status=None
     if kind:
         query = query.where(Invoice.kind == kind)
     if status == "overdue":
-        query = query.where(Invoice.state.in_(OPEN_STATES), Invoice.due_on < clock.today())
+        query = query.where(Invoice.kind == "invoice", Invoice.state.in_(OPEN_STATES), Invoice.due_on < clock.today())
     elif status in OPEN_STATES:
-        query = query.where(Invoice.state == status, (Invoice.due_on.is_(None)) | (Invoice.due_on >= clock.today()))
+        query = query.where(Invoice.state == status, (Invoice.kind == "credit_note") | Invoice.due_on.is_(None)
+                            | (Invoice.due_on >= clock.today()))
     elif status:
         query = query.where(Invoice.state == status)
     return query
 
 
 def totals(query) -> dict:
+    """Sums of a list as they count: what was invoiced (credit notes taken back, drafts apart), paid and still
+    open."""
     sub = query.order_by(None).subquery()
-    row = db.session.execute(select(func.count(), func.coalesce(func.sum(sub.c.net_cents), 0),
-                                    func.coalesce(func.sum(sub.c.gross_cents), 0),
-                                    func.coalesce(func.sum(sub.c.paid_cents), 0))).one()
-    return {"count": row[0], "net_cents": int(row[1]), "gross_cents": int(row[2]), "paid_cents": int(row[3])}
+    c = sub.c
+    issued = c.state != "draft"
+    sign = case((c.kind == "credit_note", -1), else_=1)
+    open_ = case((and_(c.kind == "invoice", c.state.in_(OPEN_STATES)), c.gross_cents - c.paid_cents), else_=0)
+
+    def total(expression):
+        return func.coalesce(func.sum(expression), 0)
+
+    row = db.session.execute(select(
+        func.count(), total(case((issued, 1), else_=0)), total(case((issued, sign * c.net_cents), else_=0)),
+        total(case((issued, sign * c.gross_cents), else_=0)), total(c.paid_cents), total(open_),
+        total(case((issued, 0), else_=1)), total(case((issued, 0), else_=c.gross_cents)))).one()
+    return {"count": row[0], "issued": int(row[1]), "net_cents": int(row[2]), "gross_cents": int(row[3]),
+            "paid_cents": int(row[4]), "open_cents": int(row[5]), "drafts": int(row[6]),
+            "drafts_gross_cents": int(row[7])}
 
 
 def _refuse_unless_draft(invoice: Invoice) -> None:
@@ -170,14 +184,13 @@ def credit_note(invoice: Invoice, tenant, actor: Actor, reason: str = "") -> Inv
     released for a later run."""
     if invoice.kind != "invoice" or invoice.state in ("draft", "cancelled"):
         raise Conflict(_l("Only an issued invoice can be cancelled by a credit note."))
-    if invoice.paid_cents:
-        raise Conflict(_l("Payments were recorded for this invoice; a credit note would need a refund. Record "
-                          "the refund first."))
     today = clock.today()
     note = Invoice(kind="credit_note", cancels_id=invoice.id, agency_id=invoice.agency_id,
                    contract_id=invoice.contract_id, period=invoice.period, period_start=invoice.period_start,
                    period_end=invoice.period_end, state="issued", issued_on=today, issued_at=utcnow(),
-                   issued_by_id=actor.user_id, due_on=None, net_cents=invoice.net_cents, tax_cents=invoice.tax_cents,
+                   issued_by_id=actor.user_id, net_cents=invoice.net_cents, tax_cents=invoice.tax_cents,
+                   # what was paid on the invoice is refunded within the usual payment terms
+                   due_on=today + timedelta(days=int(getattr(tenant, "payment_days", 30) or 30)),
                    gross_cents=invoice.gross_cents, budget_cut_cents=invoice.budget_cut_cents, vat=invoice.vat,
                    vat_exempt_reason=invoice.vat_exempt_reason, issuer=issuer_snapshot(tenant),
                    recipient=invoice.recipient, contract_title=invoice.contract_title)
@@ -317,3 +330,19 @@ def send(invoice: Invoice, tenant, actor: Actor) -> Invoice:
     audit.record(actor, "invoice.send", invoice, diff={
         "to": [None, to], "files": [None, {name: sha256_of(data) for data, _mime, name in files}]})
     return invoice
+
+
+def reverse_payment(invoice: Invoice, payment_id: int, actor: Actor) -> None:
+    """Take back a payment recorded by mistake (the audit log keeps it); the open amount and status follow."""
+    payment = db.session.scalar(select(Payment).where(Payment.invoice_id == invoice.id, Payment.id == payment_id))
+    if payment is None:
+        raise NotFound(_l("No such payment of this invoice."))
+    if invoice.state not in (*OPEN_STATES, "paid"):
+        raise Conflict(_l("Payments of a cancelled invoice are settled by its credit note."))
+    invoice.paid_cents -= payment.amount_cents
+    invoice.state = "partly_paid" if invoice.paid_cents > 0 else ("sent" if invoice.sent_at else "issued")
+    audit.record(actor, "invoice.payment_reverse", invoice, diff={
+        "paid_cents": [invoice.paid_cents + payment.amount_cents, invoice.paid_cents],
+        "payment": [f"{payment.on.isoformat()} {payment.amount_cents}", None]})
+    db.session.delete(payment)
+    db.session.flush()

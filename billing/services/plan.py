@@ -123,7 +123,8 @@ def budget_used(contract_id: int, except_invoice_id: int | None) -> int:
 
 def _labels() -> dict[str, str]:
     with force_locale("de"):  # the invoice is a German document, whoever calculates it
-        return {"per_case_month": _("Flat rate per case and month"), "per_unit": _("%(area)s, hours"),
+        return {"per_case_month": _("Flat rate per case and month"),
+                "per_unit": _("%(area)s, hours (rounded per case)"),
                 "per_period": _("Flat rate per billing period"), "budget_cut": _("Cut to the remaining budget")}
 
 

@@ -16,7 +16,7 @@ from billing.models import BillingRun, BillingRunStep, Invoice
 from billing.services import drafts, entry_sql
 from billing.services.plan import billable_contracts, last_day
 from contracts.models import Contract
-from core import audit, transactions
+from core import audit, clock, transactions
 from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
@@ -44,6 +44,9 @@ def start_run(period_key: str, actor: Actor, trigger: str = "web") -> BillingRun
     """A run of the period, started once this transaction commits; a run of the period that is still pending
     or running is returned instead of a second one."""
     period = parse_period(period_key)
+    if period.start > clock.today():  # nothing can have been done in it yet; a preview is still possible
+        raise ValidationFailed(_l("This period has not begun yet."),
+                               {"period": [_l("A period that has begun (billed in full once it has ended).")]})
     running = db.session.scalar(select(BillingRun).where(BillingRun.period == period.key,
                                                          BillingRun.status.in_(("pending", "running")))
                                 .order_by(BillingRun.id.desc()))
@@ -155,6 +158,11 @@ def retry(run: BillingRun, actor: Actor) -> BillingRun:
     audit.record(actor, "billing_run.retry", run)
     dispatch(run.id)
     return run
+
+
+def unfinished(period_key: str) -> bool:
+    """A period that has not ended yet: what is logged later in it goes to a later run."""
+    return periods.parse(period_key).end >= clock.today()
 
 
 def progress(run: BillingRun) -> int:

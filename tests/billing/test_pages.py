@@ -213,7 +213,9 @@ def test_issue_pay_and_credit_note_from_the_pages(app, client, tenant_a, login, 
     listing = _table(text(client.get(f"/{tenant_a.slug}/invoices?status=cancelled")))
     assert f"{year}-00002" in listing and f"{year}-00001" not in listing
     credit_notes = text(client.get(f"/{tenant_a.slug}/invoices?kind=credit_note"))
-    assert f"{year}-00003" in credit_notes and "Summe von 1 Rechnung" in credit_notes
+    # a credit note counts negative in the totals
+    assert f"{year}-00003" in credit_notes and "1 gestellter Beleg (Gutschriften abgezogen)" in credit_notes
+    assert "-300,00 €" in credit_notes
 
     _run(client, tenant_a)  # B's charges were released: billed again as a new draft
     with app.app_context(), tenant_a.context():
@@ -229,10 +231,13 @@ def test_invoice_list_filters_totals_and_overdue(app, client, tenant_a, login, e
     login(client, tenant_a, "finance")
     _run(client, tenant_a)
     html = text(client.get(f"/{tenant_a.slug}/invoices"))
-    assert "Summe von 2 Rechnungen" in html and "1.089,36 €" in html  # 789,36 + 300,00
+    # drafts are not yet invoiced: counted apart
+    assert "0 gestellte Belege" in html and "2 Entwürfe, noch nicht in Rechnung gestellt" in html
+    assert "1.089,36 €" in html  # 789,36 + 300,00
     html = _table(text(client.get(f"/{tenant_a.slug}/invoices?agency_id={example.agencies['ja']}")))
-    assert "Summe von 1 Rechnung" in html and "B: Hilfen Jugendamt" in html and "A: Fallmanagement" not in html
-    assert "Summe von 0 Rechnungen" in text(client.get(f"/{tenant_a.slug}/invoices?status=overdue"))
+    assert "1 Entwurf, noch nicht in Rechnung gestellt" in html and "B: Hilfen Jugendamt" in html
+    assert "A: Fallmanagement" not in html
+    assert "0 gestellte Belege" in text(client.get(f"/{tenant_a.slug}/invoices?status=overdue"))
     with app.app_context(), tenant_a.context():
         invoice = db.session.get(Invoice, _invoice_of(app, tenant_a, example.contracts["A"]))
         invoice.state, invoice.number, invoice.due_on = "issued", "2026-00099", berlin_today().replace(year=2020)
@@ -292,7 +297,7 @@ def test_read_only_finance_view_has_no_write_buttons_for_an_agency_member(app, c
     assert "Zahlung erfassen" not in html and "Gutschrift…" not in html and "/send" not in html
     assert client.get(f"/{tenant_a.slug}/invoices/{b}").status_code == 404  # another agency's draft
     listing = _table(text(client.get(f"/{tenant_a.slug}/invoices")))
-    assert "Summe von 1 Rechnung" in listing and "B: Hilfen" not in listing
+    assert "1 gestellter Beleg" in listing and "B: Hilfen" not in listing
     assert client.get(f"/{tenant_a.slug}/billing").status_code == 403
     assert client.post(f"/{tenant_a.slug}/invoices/{a}/credit-note").status_code in (400, 403)
 

@@ -5,7 +5,9 @@ make the
 second one exit 0 without output. So we also check that the PDF exists and looks like one, and we time out.
 """
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -37,16 +39,17 @@ def docx_to_pdf(docx: bytes, binary: str = "soffice", timeout: int = TIMEOUT_SEC
             str(work / "out"),
             str(source),
         ]
+        # its own process group: on a timeout the whole of LibreOffice goes (soffice forks soffice.bin, which
+        # would otherwise keep a worker's CPU busy after we gave up)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                   env={"HOME": tmp, "PATH": "/usr/bin:/bin:/usr/local/bin"})
         try:
-            result = subprocess.run(
-                command,
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-                env={"HOME": tmp, "PATH": "/usr/bin:/bin:/usr/local/bin"},
-            )
+            stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
             raise ConversionFailed(f"LibreOffice did not finish within {timeout} s.") from exc
+        result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         target = work / "out" / "document.pdf"
         if result.returncode != 0 or not target.exists():
             detail = (result.stderr or result.stdout or b"").decode(errors="replace").strip()[-500:]

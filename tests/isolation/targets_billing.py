@@ -49,3 +49,17 @@ def invoice(fx):
                                        sha256=stored.sha256, size=stored.size))
     db.session.flush()
     return issued.id
+
+
+@target("payment_id")
+def payment(fx):
+    """A payment on the invoice target (made before: targets are made in the order of their names)."""
+    from sqlalchemy import select
+
+    from billing.models import Payment
+
+    invoice_id = db.session.scalar(select(Invoice.id).order_by(Invoice.id.desc())) or invoice(fx)
+    row = Payment(invoice_id=invoice_id, on=date.today(), amount_cents=50, note=MARKER)
+    db.session.add(row)
+    db.session.flush()
+    return row.id

@@ -280,3 +280,18 @@ class DunningNotice(TenantScoped, db.Model):
     level: Mapped[int] = mapped_column(Integer, nullable=False)
     sent_to: Mapped[str] = mapped_column(String(254), default="", nullable=False)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class InvoiceSending(TenantScoped, db.Model):
+    """One e-mail of an issued invoice to its agency: when, to whom, by whom, and which files with their SHA-256
+    (`files`: [{name, sha256, size}])."""
+
+    __tablename__ = "invoice_sendings"
+    __tenant_args__ = (tenant_fk("invoice_id", "invoices", ondelete="CASCADE"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    sent_to: Mapped[str] = mapped_column(String(254), nullable=False)
+    sent_by_id: Mapped[int | None] = mapped_column(Integer)
+    files: Mapped[list] = mapped_column(JSON, default=list, nullable=False)

@@ -26,7 +26,7 @@ from billing.forms import (
     PeriodForm,
 )
 from billing.models import OPEN_STATES, BillingRun, Charge, Invoice
-from billing.services import documents, drafts
+from billing.services import documents, drafts, sendings
 from billing.services import invoices as invoice_service
 from billing.services import runs as run_service
 from contracts import services as contracts
@@ -47,7 +47,7 @@ from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("billing", __name__)
 nav_item("billing.runs", "Billing", "billing.read", 50)
-nav_item("billing.invoices", "Invoices", "invoices.read", 52)
+nav_item("billing.invoices", "Invoices", "billing.read", 52)  # agency members: the portal (billing.portal)
 
 
 def _period(contract) -> tuple[date, date]:
@@ -378,6 +378,7 @@ def _render_invoice(invoice: Invoice, payment_form=None, credit_form=None, statu
         payment_form = PaymentForm(data={"on": clock.today(),
                                          "amount": cents_to_input(invoice.gross_cents - invoice.paid_cents)})
     writable = _agency_scope() is None and can(g.membership.role, "billing.write")
+    staff = _agency_scope() is None and can(g.membership.role, "billing.read")
     stale = invoice.is_draft and not drafts.is_current(invoice)
     return render_template(
         "billing/invoice.html", invoice=invoice, related=related, stale=stale, statuses=INVOICE_STATUS_LABELS,
@@ -385,7 +386,19 @@ def _render_invoice(invoice: Invoice, payment_form=None, credit_form=None, statu
         charges=_charges_summary(invoice), files=_files(invoice), payments=services.payments_of(invoice),
         payment_form=payment_form, credit_form=credit_form or CreditNoteForm(), action_form=ActionForm(),
         writable=writable, open_states=OPEN_STATES,
-        contract_link=can(g.membership.role, "contracts.read")), status
+        contract_link=can(g.membership.role, "contracts.read"),
+        downloads=_download_log(invoice) if staff else [],
+        sendings=sendings.sendings_of(invoice) if staff else []), status
+
+
+def _download_log(invoice: Invoice) -> list[dict]:
+    """Who downloaded which file of the invoice when (the audit log's `invoice.download`), newest first."""
+    events = db.session.scalars(select(audit.AuditEvent).where(
+        audit.AuditEvent.action == "invoice.download", audit.AuditEvent.object_type == "invoices",
+        audit.AuditEvent.object_id == invoice.id).order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc())
+        .limit(200))
+    return [{"at": e.at, "who": e.actor_label or "–", "file": ((e.diff or {}).get("file") or [None, "–"])[-1]}
+            for e in events]
 
 
 @bp.get("/invoices/<int:invoice_id>")

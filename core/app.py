@@ -144,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.teardown_request(leave_tenant)
 
+    from billing.portal import bp as billing_portal
     from billing.views import bp as billing_pages
     from cases.views import bp as cases_pages
     from contracts.views import bp as contracts_pages
@@ -151,7 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     from tenants.views import auth_bp, public_bp, tenant_auth_bp, tenant_bp
 
     for bp in (public_bp, auth_bp, tenant_auth_bp, tenant_bp, network_pages, cases_pages, contracts_pages,
-               billing_pages):
+               billing_pages, billing_portal):
         app.register_blueprint(bp)
 
     api.init_app(app)

@@ -16,10 +16,23 @@ class NavItem:
 
 
 NAV_ITEMS: list[NavItem] = []
+# role -> endpoint of its start page, where login and the tenant's overview send it (default: the overview)
+START_PAGES: dict[str, str] = {}
 
 
 def nav_item(endpoint: str, label: str, capability: str, order: int) -> None:
     NAV_ITEMS.append(NavItem(endpoint, lazy_gettext(label), capability, order))
+
+
+def start_page(role: str, endpoint: str) -> None:
+    """Members with `role` start on `endpoint` (registered by the package that owns the page)."""
+    START_PAGES[str(role)] = endpoint
+
+
+def start_endpoint(role: str | None) -> str | None:
+    """The start page registered for `role`, if any (and if its blueprint is registered)."""
+    endpoint = START_PAGES.get(str(role)) if role else None
+    return endpoint if endpoint in current_app.view_functions else None
 
 
 def navigation() -> list[dict]:

@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "billing.read": ADMINS | {Role.FINANCE},
     "billing.write": ADMINS | {Role.FINANCE},
     "invoices.read": ADMINS | {Role.FINANCE, Role.AGENCY},
+    "portal.read": {Role.AGENCY},  # the agency portal: an agency member's own invoices (its start page)
 }
 
 ROLE_LABELS = {

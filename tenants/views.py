@@ -24,7 +24,7 @@ from tenants.forms import (
     role_choices,
 )
 from tenants.models import Invitation, Membership, Tenant, User
-from tenants.navigation import nav_item
+from tenants.navigation import nav_item, start_endpoint
 from tenants.roles import ROLE_LABELS, Role
 from tenants.tokens import password_reset_token, user_for_reset_token
 from tenants.web import current_actor, public, start_session, tenant_blueprint
@@ -84,9 +84,12 @@ def _log_in(form: LoginForm) -> str | None:
     user = services.authenticate(form.email.data, form.password.data)
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
     ok = user is not None and (tenant is not None if slug else user.is_platform_admin)
+    start = None
     if ok and tenant is not None:
         with tenant_context(tenant.id):
-            ok = services.membership_of(user) is not None
+            membership = services.membership_of(user)
+            ok = membership is not None
+            start = start_endpoint(membership.role) if ok else None
     if not ok:
         db.session.rollback()
         form.form_errors.append(_("E-mail, password or alliance are not correct."))
@@ -94,7 +97,7 @@ def _log_in(form: LoginForm) -> str | None:
     start_session(user)
     next_url = _safe_next(request.args.get("next"))
     if tenant is not None:
-        return next_url or url_for("tenants.dashboard", slug=tenant.slug)
+        return next_url or url_for(start or "tenants.dashboard", slug=tenant.slug)
     return next_url or url_for("public.index")
 
 
@@ -146,8 +149,16 @@ def reset_password(token: str):
 
 
 @tenant_bp.get("/")
-@requires("tenant.read")
 def dashboard():
+    """The overview; a role with a start page of its own (an agency member: the portal) is sent there."""
+    start = start_endpoint(g.membership.role)
+    if start is not None:
+        return redirect(url_for(start))
+    return _overview()
+
+
+@requires("tenant.read")
+def _overview():
     from tenants.navigation import navigation
 
     tiles = [n for n in navigation() if n["endpoint"] != "tenants.dashboard"]
@@ -177,9 +188,13 @@ def members():
     # only owners make owners; a new member starts as a case manager, never as an owner by accident
     is_owner = g.membership.role == Role.OWNER
     form.role.choices = [c for c in role_choices() if is_owner or c[0] != Role.OWNER]
+    form.agency_id.choices = _agency_choices()
     if request.method == "GET":
         form.role.data = Role.CASE_MANAGER.value
-    form.agency_id.choices = _agency_choices()
+        # from an agency's page: an agency user of that agency (?role=agency&agency_id=…)
+        agency = request.args.get("agency_id") or ""
+        if request.args.get("role") == Role.AGENCY and agency in dict(form.agency_id.choices) and agency:
+            form.role.data, form.agency_id.data = Role.AGENCY.value, agency
     if form.validate_on_submit():
         data = {"email": form.email.data, "name": form.name.data, "role": form.role.data,
                 "agency_id": int(form.agency_id.data) if (form.agency_id.data or "").isdigit() else None}

@@ -300,10 +300,14 @@ def send_dunning(tenant, today: date) -> int:
 
 
 def send(invoice: Invoice, tenant, actor: Actor) -> Invoice:
-    """E-mail an issued invoice to the agency with its files attached; the sending is recorded with the files'
-    SHA-256."""
+    """E-mail an issued invoice to the agency with its files attached (the XRechnung once it is made, the PDF and
+    the statement of services) and a link to the agency portal; each sending is recorded (`InvoiceSending`: when,
+    to whom, by whom, which files with their SHA-256)."""
+    from billing.models import InvoiceSending
     from billing.services import documents
+    from billing.services.sendings import being_made, portal_link
     from core.mail import send_mail
+    from core.storage import sha256_of
 
     if invoice.is_draft or invoice.state == "cancelled":
         raise Conflict(_l("Only an issued invoice can be sent."))
@@ -312,23 +316,32 @@ def send(invoice: Invoice, tenant, actor: Actor) -> Invoice:
         raise Conflict(_l("The agency has no invoice e-mail address; add it to the agency first."),
                        {"email": [_l("Missing.")]})
     files = [documents.file_of(invoice, kind) for kind in ("pdf", "statement_pdf")]
+    xrechnung = documents.file_of(invoice, "xrechnung")
+    if xrechnung is None and being_made(invoice, "xrechnung"):
+        files.append(None)
     if any(f is None for f in files):
         raise Conflict(_l("The invoice's files are still being made; try again in a moment."))
+    if xrechnung is not None:
+        files.insert(0, xrechnung)  # the structured invoice first: the agency's inbox reads it
+    link = portal_link(invoice, tenant)
     with force_locale("de"):
         label = _("Credit note") if invoice.kind == "credit_note" else _("Invoice")
         subject = f"{label} {invoice.number} – {tenant.legal_name or tenant.name}"
         body = _("Dear Sir or Madam,\n\nplease find attached %(label)s %(number)s for %(period)s and the "
-                 "statement of services.\n\n%(issuer)s", label=label, number=invoice.number, period=invoice.period,
-                 issuer=tenant.legal_name or tenant.name)
+                 "statement of services.\n\nYour agency's users find it with all its files in the portal:\n"
+                 "%(link)s\n\n%(issuer)s", label=label, number=invoice.number, period=invoice.period,
+                 link=link, issuer=tenant.legal_name or tenant.name)
     attachments = [(name, data, mime) for data, mime, name in files]
     transactions.after_commit(lambda: send_mail(to, subject, body, attachments))
     invoice.sent_at, invoice.sent_to = utcnow(), to
     if invoice.state == "issued":
         invoice.state = "sent"
-    from core.storage import sha256_of
-
+    sent = [{"name": name, "sha256": sha256_of(data), "size": len(data)} for data, _mime, name in files]
+    db.session.add(InvoiceSending(invoice_id=invoice.id, sent_at=invoice.sent_at, sent_to=to,
+                                  sent_by_id=actor.user_id, files=sent))
     audit.record(actor, "invoice.send", invoice, diff={
-        "to": [None, to], "files": [None, {name: sha256_of(data) for data, _mime, name in files}]})
+        "to": [None, to], "files": [None, {f["name"]: f["sha256"] for f in sent}]})
+    db.session.flush()
     return invoice
 
 

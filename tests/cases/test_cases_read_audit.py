@@ -27,6 +27,7 @@ NO_CLIENT_DATA = {
     "billing.preview": "amounts per contract; entries left out by case number, date, area and minutes, no names",
     "billing.run": "the same for a run", "billing.run_progress": "a run's status and progress",
     "billing.invoices": "invoices to agencies (amounts, no case)", "billing.overdue": "the same, overdue",
+    "billing_portal.portal": "the agency's own invoices (amounts, no case)",
     "api_billing.list_runs": "billing runs: progress, invoice ids, left-out entries by entry and case id only",
     "api_billing.get_run": "the same for one run", "api_invoices.list_invoices": "invoices: amounts per line",
     "api_invoices.get_invoice": "an invoice's lines and payments (its statement of services is audited)",

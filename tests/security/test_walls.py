@@ -63,7 +63,8 @@ def full_tenant(app, tenant_a, no_pdf):
 
 def _billing_rows(contract, tenant_id):
     """A row in each billing table, whatever the demo seed bills: a run with its step, an issued invoice with a
-    line, a charge, a payment, a file and a reminder, and a counter (a year no demo uses, keys of their own)."""
+    line, a charge, a payment, a file, a reminder and a sending, and a counter (a year no demo uses, keys of their
+    own)."""
     from billing.models import (
         BillingRun,
         BillingRunStep,
@@ -73,6 +74,7 @@ def _billing_rows(contract, tenant_id):
         InvoiceCounter,
         InvoiceDocument,
         InvoiceLine,
+        InvoiceSending,
         Payment,
     )
     from core import storage
@@ -99,6 +101,8 @@ def _billing_rows(contract, tenant_id):
     db.session.add(InvoiceDocument(invoice_id=invoice.id, kind="pdf", status="done", path=stored.path,
                                    sha256=stored.sha256, size=stored.size))
     db.session.add(DunningNotice(invoice_id=invoice.id, level=1, sent_to="rechnung@example.org"))
+    db.session.add(InvoiceSending(invoice_id=invoice.id, sent_to="rechnung@example.org",
+                                  files=[{"name": "rechnung.pdf", "sha256": stored.sha256, "size": stored.size}]))
 
 
 def test_every_policy_is_exactly_the_tenant_comparison(runtime_engine):

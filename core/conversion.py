@@ -19,7 +19,12 @@ class ConversionFailed(Exception):
     """LibreOffice did not produce a PDF; the message says why (shown on the document row)."""
 
 
-def docx_to_pdf(docx: bytes, binary: str = "soffice", timeout: int = TIMEOUT_SECONDS) -> bytes:
+# LibreOffice's PDF export as PDF/A-3b (fonts embedded, XMP metadata): what ZUGFeRD / Factur-X builds on
+PDFA_3 = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"3"}}'
+
+
+def docx_to_pdf(docx: bytes, binary: str = "soffice", timeout: int = TIMEOUT_SECONDS, *,
+                pdfa: bool = False) -> bytes:
     if shutil.which(binary) is None:
         raise ConversionFailed(f"LibreOffice ({binary}) is not installed.")
     with tempfile.TemporaryDirectory(prefix="bn-pdf-") as tmp:
@@ -34,7 +39,7 @@ def docx_to_pdf(docx: bytes, binary: str = "soffice", timeout: int = TIMEOUT_SEC
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            "pdf",
+            PDFA_3 if pdfa else "pdf",
             "--outdir",
             str(work / "out"),
             str(source),

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, insert, select, update
 
 from billing import periods
+from billing.einvoice import issuing as einvoice
 from billing.models import (
     OPEN_STATES,
     Charge,
@@ -150,6 +151,9 @@ def issue(invoice: Invoice, tenant, actor: Actor) -> Invoice:
     invoice.due_on = today + timedelta(days=int(getattr(tenant, "payment_days", 30) or 30))
     invoice.issuer, invoice.recipient = issuer_snapshot(tenant), recipient_snapshot(agency)
     invoice.contract_title = contract.title
+    # the XRechnung is checked by the official rules now: one they refuse stops issuing (the number goes back
+    # with the rolled-back transaction); a valid one is stored with the invoice
+    einvoice.attach_xrechnung(invoice)
     _mark_entries(invoice, actor)
     audit.record(actor, "invoice.issue", invoice, diff={"number": [None, invoice.number],
                                                         "gross_cents": [None, invoice.gross_cents]})
@@ -202,6 +206,7 @@ def credit_note(invoice: Invoice, tenant, actor: Actor, reason: str = "") -> Inv
                                    quantity=line.quantity, unit_cents=line.unit_cents,
                                    amount_cents=line.amount_cents, rate_line_id=line.rate_line_id,
                                    service_area_id=line.service_area_id, service_area_code=line.service_area_code))
+    einvoice.attach_xrechnung(note)  # type 381, the cancelled invoice as preceding invoice (BT-25)
     invoice.state, invoice.cancelled_by_id = "cancelled", note.id
     at = utcnow()
     db.session.execute(update(ServiceEntry).where(ServiceEntry.id.in_(

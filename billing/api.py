@@ -107,8 +107,8 @@ def _agency_scope() -> int | None:
 def _invoice(invoice_id: int) -> Invoice:
     invoice = services.get_invoice(invoice_id)
     agency = _agency_scope()
-    if agency is not None and invoice.agency_id != agency:
-        raise NotFound(_l("No such invoice."))
+    if agency is not None and (invoice.agency_id != agency or invoice.is_draft):
+        raise NotFound(_l("No such invoice."))  # a draft is not addressed yet: its files 404, as its detail
     return invoice
 
 

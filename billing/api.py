@@ -116,7 +116,8 @@ def _files(invoice: Invoice) -> dict:
     docs = documents.documents_of(invoice)
     urls = {}
     for kind, endpoint in (("pdf", "api_invoices.invoice_pdf"), ("statement_csv", "api_invoices.invoice_statement"),
-                           ("statement_pdf", "api_invoices.invoice_statement")):
+                           ("statement_pdf", "api_invoices.invoice_statement"),
+                           ("xrechnung", "api_invoices.invoice_xrechnung"), ("zugferd", "api_invoices.invoice_zugferd")):
         doc = docs.get(kind)
         extra = {"format": "pdf"} if kind == "statement_pdf" else {}
         urls[kind] = (url_for(endpoint, invoice_id=invoice.id, **extra)
@@ -244,6 +245,22 @@ def download(invoice: Invoice, kind: str) -> Response:
 @reads("invoices", "invoice_id")
 def invoice_pdf(invoice_id):
     return download(_invoice(invoice_id), "pdf")
+
+
+@invoices_api.route("/<int:invoice_id>/xrechnung", methods=["GET"])
+@requires("invoices.read")
+@reads("invoices", "invoice_id")
+def invoice_xrechnung(invoice_id):
+    """The XRechnung 3.0 (UN/CEFACT CII XML), checked by the EN 16931 and XRechnung rules when it was issued."""
+    return download(_invoice(invoice_id), "xrechnung")
+
+
+@invoices_api.route("/<int:invoice_id>/zugferd", methods=["GET"])
+@requires("invoices.read")
+@reads("invoices", "invoice_id")
+def invoice_zugferd(invoice_id):
+    """The invoice PDF as ZUGFeRD / Factur-X (PDF/A-3, profile EN 16931) with the XRechnung embedded."""
+    return download(_invoice(invoice_id), "zugferd")
 
 
 @invoices_api.route("/<int:invoice_id>/statement", methods=["GET"])

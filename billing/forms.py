@@ -30,7 +30,8 @@ REASON_LABELS = {
 CHARGE_KIND_LABELS = {"entry": _l("Service entries"), "case_month": _l("Case-months"),
                       "period": _l("Flat rates per period")}
 FILE_LABELS = {"pdf": _l("Invoice (PDF)"), "statement_csv": _l("Statement of services (CSV)"),
-               "statement_pdf": _l("Statement of services (PDF)")}
+               "statement_pdf": _l("Statement of services (PDF)"), "xrechnung": _l("XRechnung (XML)"),
+               "zugferd": _l("ZUGFeRD (PDF)")}
 FILE_STATE_LABELS = {"pending": _l("being made"), "failed": _l("could not be made")}
 
 

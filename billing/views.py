@@ -351,7 +351,8 @@ def _files(invoice: Invoice) -> list[dict]:
         return []
     docs = documents.documents_of(invoice)
     endpoints = {"pdf": "billing.invoice_pdf", "statement_csv": "billing.invoice_statement_csv",
-                 "statement_pdf": "billing.invoice_statement_pdf"}
+                 "statement_pdf": "billing.invoice_statement_pdf", "xrechnung": "billing.invoice_xrechnung",
+                 "zugferd": "billing.invoice_zugferd"}
     out = []
     for kind, label in FILE_LABELS.items():
         doc = docs.get(kind)
@@ -550,3 +551,17 @@ def invoice_statement_csv(invoice_id: int):
 @reads("invoices", "invoice_id")
 def invoice_statement_pdf(invoice_id: int):
     return _download(invoice_id, "statement_pdf")
+
+
+@bp.get("/invoices/<int:invoice_id>/xrechnung.xml")
+@requires("invoices.read")
+@reads("invoices", "invoice_id")
+def invoice_xrechnung(invoice_id: int):
+    return _download(invoice_id, "xrechnung")
+
+
+@bp.get("/invoices/<int:invoice_id>/zugferd.pdf")
+@requires("invoices.read")
+@reads("invoices", "invoice_id")
+def invoice_zugferd(invoice_id: int):
+    return _download(invoice_id, "zugferd")

@@ -51,12 +51,10 @@ def _agency_user(app, fx, key: str, agency_id: int | None) -> str:
 def _files_done(app, fx, invoice_id: int) -> dict[str, bytes]:
     """Every file kind of the invoice made (stored bytes of its own, no LibreOffice); returns kind -> bytes."""
     from billing.models import InvoiceDocument
-    from billing.services.documents import FILES
+    from billing.services.documents import FILES, documents_of
+    from billing.services.invoices import get_invoice
     from core import storage
     from core.extensions import db
-
-    from billing.services.documents import documents_of
-    from billing.services.invoices import get_invoice
 
     made = {}
     with app.app_context(), fx.context():

@@ -5,12 +5,12 @@ meet there: the second finds the first's draft and rewrites it to the same resul
 """
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from billing import periods
 from billing.models import Charge, Invoice, InvoiceLine
 from billing.services import entry_sql
-from billing.services.plan import InvoicePlan, Unbilled, plan_contract
+from billing.services.plan import InvoicePlan, Unbilled, last_day, plan_contract
 from contracts.models import Contract
 from core import audit
 from core.audit import Actor
@@ -44,42 +44,83 @@ def _clear(invoice: Invoice) -> None:
 
 def write_draft(contract: Contract, period: periods.Period, run_id: int | None) \
         -> tuple[Invoice | None, list[Unbilled]]:
-    """The contract's draft for the period as the data says now (created, rewritten or removed)."""
+    """The contract's draft for the period as the data says now (created, rewritten or removed).
+
+    The entries are chosen, priced and written by one INSERT … SELECT first; the hourly lines are then summed from
+    what was written (so the shares are computed once), and the rest of the plan is priced around them."""
     draft = draft_of(contract.id, period.key)
-    plan, left_out = plan_for(contract, period, draft.id if draft else None)
+    window = periods.clip(period.start, period.end, contract.valid_from, last_day(contract))
     if draft is not None:
         _clear(draft)
-        if plan is None:
-            db.session.delete(draft)
-            db.session.flush()
-            return None, left_out
-    if plan is None:
-        return None, left_out
-    if draft is None:
+    elif window is None:
+        return None, []
+    else:
         draft = Invoice(contract_id=contract.id, agency_id=contract.agency_id, period=period.key,
                         period_start=period.start, period_end=period.end, state="draft")
         db.session.add(draft)
+        db.session.flush()
+    units, unit_rows = {}, {}
+    if window is not None:
+        unit_rows = _write_entry_charges(draft, contract, window)
+        units = _written_units(draft, unit_rows)
+    plan, left_out = plan_contract(contract, period, draft.id, units=units)
+    if plan is None:
+        _clear(draft)
+        db.session.delete(draft)
+        db.session.flush()
+        return None, left_out
     draft.agency_id = contract.agency_id
     draft.run_id = run_id if run_id is not None else draft.run_id
     draft.net_cents, draft.tax_cents, draft.gross_cents = plan.net_cents, plan.tax_cents, plan.gross_cents
     draft.budget_cut_cents = plan.budget_cut_cents
     draft.vat, draft.vat_exempt_reason = contract.vat, contract.vat_exempt_reason
     draft.contract_title = contract.title
-    db.session.flush()
-    _write_lines(draft, plan)
+    _write_lines(draft, plan, unit_rows)
     return draft, left_out
 
 
-def _write_lines(invoice: Invoice, plan: InvoicePlan) -> None:
+def _write_entry_charges(invoice: Invoice, contract: Contract, window) -> dict[int, InvoiceLine]:
+    """A line for each hourly rate of the contract (filled in later) and the entries' charges under it."""
+    first_of_area: dict[int, int] = {}
+    for rate in contract.rates:  # one hourly rate per area: the line with the lowest id (entry_sql._unit_rates)
+        if rate.kind == "per_unit" and rate.service_area_id is not None:
+            first_of_area[rate.service_area_id] = min(rate.id, first_of_area.get(rate.service_area_id, rate.id))
+    rows = {rate_id: InvoiceLine(invoice_id=invoice.id, position=0, kind="per_unit", quantity=0, unit_cents=0,
+                                 amount_cents=0, rate_line_id=rate_id) for rate_id in first_of_area.values()}
+    if not rows:
+        return {}
+    db.session.add_all(rows.values())
+    db.session.flush()
+    entry_sql.insert_entry_charges(contract.id, *window, invoice.id, {r: row.id for r, row in rows.items()})
+    return rows
+
+
+def _written_units(invoice: Invoice, unit_rows: dict[int, InvoiceLine]) -> dict[int, tuple[int, int, int]]:
+    """(entries, minutes, cents) per hourly rate, summed from the charges just written."""
+    rate_of_line = {row.id: rate_id for rate_id, row in unit_rows.items()}
+    written = db.session.execute(
+        select(Charge.line_id, func.count(), func.sum(Charge.minutes), func.sum(Charge.amount_cents))
+        .where(Charge.invoice_id == invoice.id, Charge.kind == "entry").group_by(Charge.line_id))
+    return {rate_of_line[line_id]: (int(n), int(minutes), int(cents)) for line_id, n, minutes, cents in written}
+
+
+def _write_lines(invoice: Invoice, plan: InvoicePlan, unit_rows: dict[int, InvoiceLine]) -> None:
     tenant_id = current_tenant_id()
-    lines = []
+    lines, used = [], set()
     for position, line in enumerate(plan.lines, start=1):
-        row = InvoiceLine(invoice_id=invoice.id, position=position, kind=line.kind, label=line.label[:300],
-                          quantity=line.quantity, unit_cents=line.unit_cents, amount_cents=line.amount_cents,
-                          rate_line_id=line.rate_line_id, service_area_id=line.service_area_id,
-                          service_area_code=line.service_area_code)
-        db.session.add(row)
+        row = unit_rows.get(line.rate_line_id) if line.kind == "per_unit" else None
+        if row is None:
+            row = InvoiceLine(invoice_id=invoice.id, kind=line.kind, rate_line_id=line.rate_line_id)
+            db.session.add(row)
+        else:
+            used.add(line.rate_line_id)
+        row.position, row.label, row.quantity = position, line.label[:300], line.quantity
+        row.unit_cents, row.amount_cents = line.unit_cents, line.amount_cents
+        row.service_area_id, row.service_area_code = line.service_area_id, line.service_area_code
         lines.append((row, line))
+    for rate_id, row in unit_rows.items():
+        if rate_id not in used:  # an hourly rate with nothing logged: no line
+            db.session.delete(row)
     db.session.flush()
     rows = [{"tenant_id": tenant_id, "invoice_id": invoice.id, "line_id": row.id, "contract_id": invoice.contract_id,
              "kind": c.kind, "key": c.key, "case_id": c.case_id, "service_entry_id": c.service_entry_id, "on": c.on,
@@ -87,13 +128,6 @@ def _write_lines(invoice: Invoice, plan: InvoicePlan) -> None:
             for row, line in lines for c in line.charges]
     if rows:  # case-months and periods: one per case and month at most
         db.session.execute(insert(Charge), rows)
-    unit_lines = {line.rate_line_id: row.id for row, line in lines if line.kind == "per_unit"}
-    if unit_lines:
-        # the entries in one INSERT … SELECT; the live-key index refuses an entry billed elsewhere
-        written = entry_sql.insert_entry_charges(invoice.contract_id, *plan.window, invoice.id, unit_lines)
-        expected = sum(line.entries for _row, line in lines)
-        if written != expected:  # the data moved between reading and writing (it is locked: should not happen)
-            raise Conflict(_l("The services changed while the invoice was calculated; run it again."))
     db.session.expire(invoice, ["lines"])
 
 

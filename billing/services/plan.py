@@ -128,10 +128,11 @@ def _labels() -> dict[str, str]:
                 "per_period": _("Flat rate per billing period"), "budget_cut": _("Cut to the remaining budget")}
 
 
-def plan_contract(contract: Contract, period: periods.Period, draft_id: int | None) \
-        -> tuple[InvoicePlan | None, list[Unbilled]]:
+def plan_contract(contract: Contract, period: periods.Period, draft_id: int | None,
+                  units: dict[int, tuple[int, int, int]] | None = None) -> tuple[InvoicePlan | None, list[Unbilled]]:
     """The draft invoice of one contract for a period (None when there is nothing to bill) and the entries it
-    had to leave out (budget exhausted). Entries are chosen and priced in SQL (billing.services.entry_sql)."""
+    had to leave out (budget exhausted). Entries are chosen and priced in SQL (billing.services.entry_sql);
+    `units` are their sums per hourly rate when the caller has them already (a step that has just written them)."""
     window = periods.clip(period.start, period.end, contract.valid_from, last_day(contract))
     if window is None:
         return None, []
@@ -141,7 +142,8 @@ def plan_contract(contract: Contract, period: periods.Period, draft_id: int | No
         select(Enrolment.case_id, Enrolment.from_on, Enrolment.to_on)
         .where(Enrolment.contract_id == contract.id, Enrolment.from_on <= last, Enrolment.to_on >= first)).all()
     days = rating.enrolled_days([rating.Enrolled(*e) for e in enrolments], first, last)
-    units = entry_sql.unit_lines(contract.id, first, last)
+    if units is None:
+        units = entry_sql.unit_lines(contract.id, first, last)
     labels = _labels()
     lines: list[LinePlan] = []
     for rate in contract.rates:

@@ -117,7 +117,8 @@ def _files(invoice: Invoice) -> dict:
     urls = {}
     for kind, endpoint in (("pdf", "api_invoices.invoice_pdf"), ("statement_csv", "api_invoices.invoice_statement"),
                            ("statement_pdf", "api_invoices.invoice_statement"),
-                           ("xrechnung", "api_invoices.invoice_xrechnung"), ("zugferd", "api_invoices.invoice_zugferd")):
+                           ("xrechnung", "api_invoices.invoice_xrechnung"),
+                           ("zugferd", "api_invoices.invoice_zugferd")):
         doc = docs.get(kind)
         extra = {"format": "pdf"} if kind == "statement_pdf" else {}
         urls[kind] = (url_for(endpoint, invoice_id=invoice.id, **extra)

@@ -7,6 +7,7 @@ is fetched at run time. Compiling the two stylesheets takes seconds, so they are
 kept; a validation after that is a fraction of a second.
 """
 
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,6 +21,10 @@ RULE_SETS = {  # name -> stylesheet (SVRL output)
     "XRechnung": RULES_DIR / "xrechnung-3.0.2-schematron-2.6.0" / "schematron" / "cii" / "XRechnung-CII-validation.xsl",
 }
 SVRL = "http://purl.oclc.org/dsdl/svrl"
+PREFIXES = {"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100": "rsm",
+            "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100": "ram",
+            "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100": "udt",
+            "urn:un:unece:uncefact:data:standard:QualifiedDataType:100": "qdt"}
 _lock = threading.Lock()  # one Saxon processor per process; its executables are not shared between threads
 
 
@@ -49,6 +54,14 @@ class Report:
     @property
     def rule_ids(self) -> list[str]:
         return sorted({p.rule for p in self.problems})
+
+
+def short_path(location: str) -> str:
+    """The rules' XPath with prefixes: `/*:CrossIndustryInvoice[namespace-uri()='urn:…:100'][1]` and
+    `/Q{urn:…:100}CrossIndustryInvoice[1]` both become `/rsm:CrossIndustryInvoice[1]`."""
+    location = re.sub(r"\*:([\w.-]+)\[namespace-uri\(\)='([^']*)'\]",
+                      lambda m: f"{PREFIXES.get(m.group(2), '*')}:{m.group(1)}", location)
+    return re.sub(r"Q\{([^}]*)\}([\w.-]+)", lambda m: f"{PREFIXES.get(m.group(1), '*')}:{m.group(2)}", location)
 
 
 def _xsd_path() -> Path:
@@ -111,7 +124,7 @@ def check_rules(xml: bytes) -> tuple[list[Problem], list[Problem], dict[str, int
             text = " ".join("".join(failed.find(f"{{{SVRL}}}text").itertext()).split()) \
                 if failed.find(f"{{{SVRL}}}text") is not None else ""
             flag = failed.get("flag") or "fatal"
-            problem = Problem(failed.get("id") or name, text, failed.get("location") or "", flag)
+            problem = Problem(failed.get("id") or name, text, short_path(failed.get("location") or ""), flag)
             (problems if flag in ("fatal", "error") else warnings).append(problem)
     return problems, warnings, ran
 

@@ -238,7 +238,7 @@ def download(invoice: Invoice, kind: str) -> Response:
         raise Conflict(_l("The file is still being made; try again in a moment."))
     data, mime, name = found
     audit.record(current_actor(), "invoice.download", invoice, diff={"file": [None, name]})
-    return Response(data, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(data, content_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @invoices_api.route("/<int:invoice_id>/pdf", methods=["GET"])

@@ -70,11 +70,15 @@ def _run(key: str, actor: Actor) -> Invoice | None:
 
 
 def _date_back(invoice: Invoice, day: date) -> None:
-    """The invoice as issued on `day` (its files are made after the seed, from these dates)."""
+    """The invoice as issued on `day`: its XRechnung (made while issuing, today) is made again from these dates,
+    its other files are made after the seed from them."""
+    from billing.einvoice.issuing import attach_xrechnung
+
     invoice.issued_on = day
     invoice.issued_at = datetime.combine(day, time(9, 30), tzinfo=clock.zone()).astimezone(UTC)
-    if invoice.kind == "invoice":
-        invoice.due_on = day + timedelta(days=int((invoice.issuer or {}).get("payment_days") or 30))
+    # an invoice's payment terms; a credit note's refund of what was paid
+    invoice.due_on = day + timedelta(days=int((invoice.issuer or {}).get("payment_days") or 30))
+    attach_xrechnung(invoice)
 
 
 def _issue(invoice: Invoice, tenant, actor: Actor, day: date) -> Invoice:

@@ -32,6 +32,7 @@ CHARGE_KIND_LABELS = {"entry": _l("Service entries"), "case_month": _l("Case-mon
 FILE_LABELS = {"pdf": _l("Invoice (PDF)"), "statement_csv": _l("Statement of services (CSV)"),
                "statement_pdf": _l("Statement of services (PDF)"), "xrechnung": _l("XRechnung (XML)"),
                "zugferd": _l("ZUGFeRD (PDF)")}
+CREDIT_NOTE_PDF_LABEL = _l("Credit note (PDF)")
 FILE_STATE_LABELS = {"pending": _l("being made"), "failed": _l("could not be made")}
 
 

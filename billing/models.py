@@ -163,6 +163,10 @@ class Invoice(TenantScoped, Timestamped, db.Model):
         return max(0, self.gross_cents - self.paid_cents)
 
     @property
+    def signed_net_cents(self) -> int:
+        return -self.net_cents if self.kind == "credit_note" else self.net_cents
+
+    @property
     def signed_gross_cents(self) -> int:
         """The gross amount as it counts: a credit note takes its amount back."""
         return -self.gross_cents if self.kind == "credit_note" else self.gross_cents

@@ -5,13 +5,16 @@ login. Staff who open a portal address are sent to the alliance's own invoice pa
 Every download goes through `billing.api.download` (audited as `invoice.download`: who, which file, when).
 """
 
-from flask import flash, g, redirect, render_template, url_for
+import re
+
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from billing import api, services
-from billing.forms import FILE_LABELS, INVOICE_STATUS_LABELS, KIND_LABELS
+from billing.forms import CREDIT_NOTE_PDF_LABEL, FILE_LABELS, INVOICE_STATUS_LABELS, KIND_LABELS
 from billing.models import Invoice
 from billing.services import documents
+from core.extensions import db
 from core.forms import problem_text
 from core.problems import NotFound, ServiceError
 from tenants.access import reads, requires
@@ -33,7 +36,9 @@ def portal_kinds() -> list[str]:
     return [k for k in FILE_ORDER if k in documents.FILES] + [k for k in documents.FILES if k not in FILE_ORDER]
 
 
-def file_label(kind: str) -> str:
+def file_label(kind: str, invoice: Invoice | None = None) -> str:
+    if kind == "pdf" and invoice is not None and invoice.kind == "credit_note":
+        return str(CREDIT_NOTE_PDF_LABEL)
     return str(FILE_LABELS.get(kind) or EXTRA_LABELS.get(kind) or kind)
 
 
@@ -63,13 +68,28 @@ def _files(invoice: Invoice) -> list[dict]:
     for kind in portal_kinds():
         doc = docs.get(kind)
         if doc is not None and doc.status == "done":
-            out.append({"kind": kind, "label": file_label(kind), "sha256": doc.sha256,
+            out.append({"kind": kind, "label": file_label(kind, invoice), "sha256": doc.sha256,
                         "url": url_for(f"billing_portal.file_{kind}", invoice_id=invoice.id)})
     return out
 
 
 def _context(**extra) -> dict:
     return {"statuses": INVOICE_STATUS_LABELS, "kinds": KIND_LABELS, **extra}
+
+
+PAGE_SIZE = 50
+
+
+def _by_number(query) -> tuple[list, str | None]:
+    """One page, newest number first (numbers follow the order of issuing; ids do not: drafts come first), and
+    the number to continue before."""
+    before = request.args.get("before", "")
+    if re.fullmatch(r"\d{4}-\d{5}", before):
+        query = query.where(Invoice.number < before)
+    rows = list(db.session.scalars(query.order_by(None).order_by(Invoice.number.desc()).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, (rows[-1].number if more and rows else None)
 
 
 @bp.get("")
@@ -82,10 +102,8 @@ def portal():
     if not agency:
         return render_template("billing/portal.html", invoices=[], totals=None, no_agency=True, next_before=None,
                                **_context())
-    from billing.views import _keyset
-
     query = services.invoices_query(agency_id=agency).where(Invoice.state != "draft")
-    rows, next_before = _keyset(query, Invoice.id)
+    rows, next_before = _by_number(query)
     return render_template("billing/portal.html", invoices=[(i, _files(i)) for i in rows],
                            totals=services.totals(query), no_agency=False, next_before=next_before,
                            agency=rows[0].agency if rows else None, **_context())
@@ -99,8 +117,10 @@ def invoice(invoice_id: int):
     if _agency() is None:
         return redirect(url_for("billing.invoice", invoice_id=found.id))
     cancels = services.get_invoice(found.cancels_id) if found.cancels_id else None
+    from billing.views import _quantity
+
     return render_template("billing/portal_invoice.html", invoice=found, files=_files(found), cancels=cancels,
-                           **_context())
+                           lines=[(line, _quantity(line)) for line in found.lines], **_context())
 
 
 def _download(invoice_id: int, kind: str):

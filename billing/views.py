@@ -14,6 +14,7 @@ from billing import efficiency_document as document
 from billing.efficiency import default_period, efficiency_report
 from billing.forms import (
     CHARGE_KIND_LABELS,
+    CREDIT_NOTE_PDF_LABEL,
     FILE_LABELS,
     FILE_STATE_LABELS,
     INVOICE_STATUS_LABELS,
@@ -321,7 +322,7 @@ def _list_page(query, template: str, endpoint: str, filters: dict, **extra):
 
 
 @bp.get("/invoices")
-@requires("invoices.read")
+@requires("billing.read")  # agency members use the portal (billing.portal)
 def invoices():
     filters = _filters()
     agency = _agency_scope()
@@ -331,7 +332,7 @@ def invoices():
 
 
 @bp.get("/invoices/overdue")
-@requires("invoices.read")
+@requires("billing.read")  # agency members use the portal (billing.portal)
 def overdue():
     return _list_page(services.overdue_query(), "billing/overdue.html", "billing.overdue", {})
 
@@ -355,6 +356,8 @@ def _files(invoice: Invoice) -> list[dict]:
                  "zugferd": "billing.invoice_zugferd"}
     out = []
     for kind, label in FILE_LABELS.items():
+        if kind == "pdf" and invoice.kind == "credit_note":
+            label = CREDIT_NOTE_PDF_LABEL
         doc = docs.get(kind)
         status = doc.status if doc is not None else "pending"
         out.append({"kind": kind, "label": label, "status": status,
@@ -403,7 +406,7 @@ def _download_log(invoice: Invoice) -> list[dict]:
 
 
 @bp.get("/invoices/<int:invoice_id>")
-@requires("invoices.read")
+@requires("billing.read")  # agency members use the portal (billing.portal)
 @reads("invoices", "invoice_id")  # its charges and statement name cases by pseudonym
 def invoice(invoice_id: int):
     return _render_invoice(_invoice(invoice_id))
@@ -533,35 +536,35 @@ def _download(invoice_id: int, kind: str):
 
 
 @bp.get("/invoices/<int:invoice_id>/pdf")
-@requires("invoices.read")
+@requires("billing.read")  # agency members use the portal (billing.portal)
 @reads("invoices", "invoice_id")
 def invoice_pdf(invoice_id: int):
     return _download(invoice_id, "pdf")
 
 
 @bp.get("/invoices/<int:invoice_id>/statement.csv")
-@requires("invoices.read")
+@requires("billing.read")  # agency members use the portal (billing.portal)
 @reads("invoices", "invoice_id")
 def invoice_statement_csv(invoice_id: int):
     return _download(invoice_id, "statement_csv")
 
 
 @bp.get("/invoices/<int:invoice_id>/statement.pdf")
-@requires("invoices.read")
+@requires("billing.read")  # agency members use the portal (billing.portal)
 @reads("invoices", "invoice_id")
 def invoice_statement_pdf(invoice_id: int):
     return _download(invoice_id, "statement_pdf")
 
 
 @bp.get("/invoices/<int:invoice_id>/xrechnung.xml")
-@requires("invoices.read")
+@requires("billing.read")  # agency members use the portal (billing.portal)
 @reads("invoices", "invoice_id")
 def invoice_xrechnung(invoice_id: int):
     return _download(invoice_id, "xrechnung")
 
 
 @bp.get("/invoices/<int:invoice_id>/zugferd.pdf")
-@requires("invoices.read")
+@requires("billing.read")  # agency members use the portal (billing.portal)
 @reads("invoices", "invoice_id")
 def invoice_zugferd(invoice_id: int):
     return _download(invoice_id, "zugferd")

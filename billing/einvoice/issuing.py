@@ -2,6 +2,8 @@
 issuing (409 naming the rule and the field to fix, the number rolled back with the transaction); a valid one is
 stored at once as the invoice's "xrechnung" file with its SHA-256."""
 
+import logging
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -10,6 +12,8 @@ from billing.models import Invoice, InvoiceDocument
 from core import storage
 from core.extensions import db
 from core.problems import Conflict
+
+log = logging.getLogger(__name__)
 
 
 def checked_xml(invoice: Invoice) -> bytes:
@@ -24,8 +28,9 @@ def checked_xml(invoice: Invoice) -> bytes:
     if not report.valid:
         detail = messages.explain(report.problems, agency=(data["recipient"] or {}).get("name") or "",
                                   contract=data["contract"]["title"] or "")
+        log.info("XRechnung refused: %s", [(p.rule, p.location) for p in report.problems])
         raise Conflict(_l("The XRechnung is invalid: %(problems)s. The invoice was not issued.", problems=detail),
-                       {"xrechnung": [f"{p.rule}: {p.message} ({p.location})" for p in report.problems]})
+                       messages.field_errors(report.problems))
     return xml
 
 

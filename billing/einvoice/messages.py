@@ -43,6 +43,15 @@ FIELDS = {
     "BR-E-10": (_l("reason of the VAT exemption missing"), CONTRACT),
     "BR-S-5": (_l("VAT rate missing"), CONTRACT),
 }
+# rule id -> the field of the API (issuer data, agency or contract) that fixes it
+API_FIELDS = {
+    "BR-DE-15": "leitweg_id", "BR-DE-2": "contact_name", "BR-DE-5": "contact_name", "BR-DE-6": "phone",
+    "BR-DE-7": "email", "BR-DE-16": "tax_number", "BR-DE-19": "iban", "BR-DE-23": "iban", "BR-50": "iban",
+    "BR-DE-1": "iban", "BR-DE-3": "address", "BR-DE-4": "address", "BR-DE-8": "address", "BR-DE-9": "address",
+    "BR-8": "address", "BR-9": "address", "BR-10": "address", "BR-11": "address", "BR-CO-26": "register_number",
+    "BR-CO-9": "vat_id", "BR-6": "legal_name", "BR-7": "name", "BR-62": "email", "BR-E-10": "vat_exempt_reason",
+    "BR-S-5": "vat",
+}
 FIXES = {
     AGENCY: _l("complete it at the funding agency %(agency)s"),
     ISSUER: _l("complete it in the alliance's settings"),
@@ -72,3 +81,15 @@ def explain(problems, *, agency: str = "", contract: str = "") -> str:
         fix = str(FIXES[where]) % {"agency": agency, "contract": contract}
         parts.append(f"{problem.rule} ({label}) – {fix}")
     return "; ".join(parts)
+
+
+def field_errors(problems) -> dict[str, list[str]]:
+    """{API field: [what is wrong, in words]}; a rule without a field of ours under "xrechnung" with its text."""
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        label, _where = field_of(problem.rule)
+        name = API_FIELDS.get(problem.rule, "xrechnung")
+        text = f"{problem.rule}: {label}" if name != "xrechnung" else f"{problem.rule}: {problem.message}"
+        if text not in errors.setdefault(name, []):
+            errors[name].append(text)
+    return errors

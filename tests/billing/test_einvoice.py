@@ -125,8 +125,8 @@ def test_an_agency_without_leitweg_id_is_refused_naming_br_de_15(app, client, ex
     r = client.post(f"/api/v1/invoices/{a['id']}/issue", headers={**finance, "Accept-Language": "de"})
     assert r.status_code == 409, r.json
     assert "BR-DE-15" in r.json["detail"] and r.json["detail"].startswith("Die XRechnung ist ungültig: ")
-    assert "Leitweg-ID des Kostenträgers fehlt" in r.json["detail"] and "Jobcenter Hamm" in r.json["detail"]
-    assert any(e.startswith("BR-DE-15:") for e in r.json["errors"]["xrechnung"])
+    assert "Leitweg-ID des Sozialleistungsträgers fehlt" in r.json["detail"] and "Jobcenter Hamm" in r.json["detail"]
+    assert any(e.startswith("BR-DE-15:") for e in r.json["errors"]["leitweg_id"])  # the field that fixes it
     assert client.get(f"/api/v1/invoices/{a['id']}", headers=finance).json["status"] == "draft"
     assert issue(client, finance, b["id"])["number"] == f"{berlin_today().year}-00001"
 

@@ -77,7 +77,7 @@ def test_preview_shows_amounts_per_contract_and_each_left_out_entry_in_german(cl
     assert "Jobcenter Hamm" in html and "Jugendamt Hamm" in html
     for german in ("keine Kostenzusage an diesem Tag", "Vereinbarung nicht in Kraft",
                    "kein Stundensatz für diesen Leistungsbereich",
-                   "Kostenträger nicht eindeutig (Zuständigkeit im Bedarf festlegen)"):
+                   "Sozialleistungsträger nicht eindeutig (Zuständigkeit im Bedarf festlegen)"):
         assert german in html, german
     assert "05.10.2026" in html  # German dates
     # finance may not open cases: the case number without a link; the owner gets the link
@@ -111,7 +111,7 @@ def test_a_run_from_the_page_ends_done_with_links_to_its_invoices(app, client, t
     assert "erledigt" in html and "2 von 2 Vereinbarungen abgerechnet (100 %)" in html
     a, b = _invoice_of(app, tenant_a, example.contracts["A"]), _invoice_of(app, tenant_a, example.contracts["B"])
     assert f'href="/{tenant_a.slug}/invoices/{a}"' in html and f'href="/{tenant_a.slug}/invoices/{b}"' in html
-    assert "Kostenträger nicht eindeutig" in html
+    assert "Sozialleistungsträger nicht eindeutig" in html
     assert "data-poll" not in html  # done: no polling
     fragment = text(client.get(f"/{tenant_a.slug}/billing/runs/{run_id}/progress"))
     assert 'data-status="done"' in fragment
@@ -273,7 +273,8 @@ def test_viewer_and_case_manager_see_no_billing(client, tenant_a, login, example
 
 
 def test_read_only_finance_view_has_no_write_buttons_for_an_agency_member(app, client, tenant_a, login, example):
-    """An agency member sees only its agency's issued invoices, without buttons, and no draft."""
+    """An agency member sees its agency's issued invoices in the portal, without buttons, no draft, and none of
+    the tenant's own invoice pages."""
     from core.audit import Actor
     from core.extensions import db
     from tenants import services
@@ -292,13 +293,13 @@ def test_read_only_finance_view_has_no_write_buttons_for_an_agency_member(app, c
         db.session.commit()
     tenant_a.users["agency"] = "portal@jc.example.org"
     login(client, tenant_a, "agency")
-    html = text(client.get(f"/{tenant_a.slug}/invoices/{a}"))
-    assert "Rechnung " in html and "789,36 €" in html
-    assert "Zahlung erfassen" not in html and "Gutschrift…" not in html and "/send" not in html
-    assert client.get(f"/{tenant_a.slug}/invoices/{b}").status_code == 404  # another agency's draft
-    listing = _table(text(client.get(f"/{tenant_a.slug}/invoices")))
-    assert "1 gestellter Beleg" in listing and "B: Hilfen" not in listing
-    assert client.get(f"/{tenant_a.slug}/billing").status_code == 403
+    # the tenant's own invoice pages are not theirs: the portal is (tests/billing/test_portal.py)
+    for url in (f"/{tenant_a.slug}/invoices/{a}", f"/{tenant_a.slug}/invoices", f"/{tenant_a.slug}/invoices/overdue",
+                f"/{tenant_a.slug}/invoices/{a}/pdf", f"/{tenant_a.slug}/billing"):
+        assert client.get(url).status_code == 403, url
+    html = text(client.get(f"/{tenant_a.slug}/portal/invoices/{a}"))
+    assert "789,36 €" in html and "Zahlung erfassen" not in html and "Gutschrift…" not in html
+    assert client.get(f"/{tenant_a.slug}/portal/invoices/{b}").status_code == 404  # another agency's draft
     assert client.post(f"/{tenant_a.slug}/invoices/{a}/credit-note").status_code in (400, 403)
 
 

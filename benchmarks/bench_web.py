@@ -108,8 +108,8 @@ def build(cases: int, entries: int, tenants: int) -> dict:
 
 def serve(module: str, port: int, env: dict) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}", "--log-level",
-         "warning", module], cwd=ROOT, env={**os.environ, **env})
+        [os.path.join(ROOT, ".venv", "bin", "gunicorn"), "-c", "gunicorn.conf.py", "-w", "4", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", module], cwd=ROOT, env={**os.environ, **env})
     for _ in range(100):
         try:
             http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")

@@ -47,6 +47,8 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 
 # logs go to the container's stdout/stderr; GUNICORN_ACCESSLOG="" turns the access log off
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# the path without its query string: a search term may be a client's name, and logs hold no personal data
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
 errorlog = "-"
 loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
 

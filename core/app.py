@@ -1,5 +1,4 @@
 """The application factory. Order matters: config, extensions, isolation events, blueprints, error handlers."""
-import logging
 import os
 
 from flask import Flask, g, jsonify, request, session
@@ -37,8 +36,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # ids beyond the database's integer range are simply not found (404), never an overflow (500)
     app.url_map.converters["int"] = BoundedIntConverter
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    from core import observability
 
+    # logs (JSON in production), request ids, request metrics and /metrics; before the engine exists, whose
+    # options it sets (statement parameters never reach a log)
+    observability.configure_logging()
+    observability.init_app(app)
     db.init_app(app)
     if configuration.production():
         from core.production import check_database_role
@@ -46,7 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         with app.app_context():
             check_database_role(db.engine)
     # Alembic connects as the owner role (MIGRATIONS_DATABASE_URL); see migrations/env.py.
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
@@ -97,9 +100,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     def readyz():
         from core.celery import broker_reachable
 
-        checks = {"database": _database_reachable(), "broker": broker_reachable()}
+        database = _database_reachable()
+        checks = {"database": database, "broker": broker_reachable(),
+                  "migrations": database and _migrations_at_head()}
         ok = all(checks.values())
-        return jsonify(status="ok" if ok else "unavailable", checks=checks), 200 if ok else 503
+        failed = [name for name, passed in checks.items() if not passed]
+        return jsonify(status="ok" if ok else "unavailable", checks=checks, failed=failed), 200 if ok else 503
 
     return app
 
@@ -109,6 +115,20 @@ def _database_reachable() -> bool:
         db.session.execute(text("SELECT 1"))
         return True
     except Exception:  # noqa: BLE001 - readiness reports, never raises
+        db.session.rollback()
+        return False
+
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "..", "migrations")
+
+
+def _migrations_at_head() -> bool:
+    from core.observability import migrations_at_head
+
+    try:
+        return migrations_at_head(db.session, MIGRATIONS_DIR)
+    except Exception:  # noqa: BLE001 - readiness reports, never raises
+        db.session.rollback()
         return False
 
 

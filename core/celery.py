@@ -43,6 +43,9 @@ def init_celery(app: Flask) -> Celery:
         beat_schedule=BEAT_SCHEDULE,
     )
     app.extensions["celery"] = celery_app
+    from core.observability import connect_celery_signals
+
+    connect_celery_signals()  # task outcome metrics, request ids in task logs, our log handler in workers
     return celery_app
 
 

@@ -2,10 +2,10 @@
 
 
 def test_readiness_reports_database_and_broker(client):
-    """Does /readyz check the database (and the broker) rather than just answering?"""
+    """Does /readyz check the database, the broker and the migrations rather than just answering?"""
     r = client.get("/readyz")
     assert r.status_code == 200
-    assert r.json["checks"] == {"database": True, "broker": True}
+    assert r.json["checks"] == {"database": True, "broker": True, "migrations": True} and r.json["failed"] == []
 
 
 def test_readiness_fails_when_the_broker_is_unreachable(client):

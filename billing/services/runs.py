@@ -16,7 +16,7 @@ from billing.models import BillingRun, BillingRunStep, Invoice
 from billing.services import drafts, entry_sql
 from billing.services.plan import billable_contracts, last_day
 from contracts.models import Contract
-from core import audit, clock, transactions
+from core import audit, clock, observability, transactions
 from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
@@ -144,6 +144,7 @@ def finish(run: BillingRun) -> None:
     run.unbilled = sorted(unbilled, key=lambda u: u["entry_id"])
     run.invoice_ids = sorted(s.invoice_id for s in steps if s.invoice_id)
     run.status, run.finished_at = "done", utcnow()
+    observability.billing_run_finished(run.started_at, run.finished_at)
 
 
 def fail(run_id: int, error: str) -> None:

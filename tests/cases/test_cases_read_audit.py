@@ -12,6 +12,7 @@ NO_CLIENT_DATA_BLUEPRINTS = {
 }
 NO_CLIENT_DATA = {
     "static": "files of the UI", "healthz": "process health", "readyz": "readiness",
+    "metrics": "counts by endpoint, task and state; no label names a client",
     "cases.case_settings": "the retention setting only", "cases.new_client": "an empty form",
     "contracts.contracts": "agreements with agencies", "contracts.new_contract": "an empty agreement form",
     "contracts.edit_contract": "the agreement's terms", "contracts.templates": "contract templates",

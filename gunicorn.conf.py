@@ -60,3 +60,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or ("*" if _int("TRU
 
 # the workers' heartbeat files in memory: a container's /tmp may be a slow overlay filesystem or disk-backed
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def child_exit(server, worker):
+    """A worker that ended leaves its metric files behind: with PROMETHEUS_MULTIPROC_DIR they are marked dead, so
+    that gauges no longer count it (prometheus-client's multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from core.observability import mark_process_dead
+
+        mark_process_dead(worker.pid)

@@ -404,25 +404,34 @@ def _start_worker_exporter(**_kw):
 
 # -- readiness -----------------------------------------------------------------------------------------------------
 
-_heads: dict[str, frozenset] = {}
+_heads: dict[str, tuple[frozenset, frozenset]] = {}
 
 
 def migration_heads(directory: str) -> frozenset:
     """The head revisions of the migration scripts shipped with this code (read once per process)."""
+    return _scripts(directory)[0]
+
+
+def _scripts(directory: str) -> tuple[frozenset, frozenset]:
+    """(heads, every revision) of the migration scripts shipped with this code, read once per process."""
     if directory not in _heads:
         from alembic.config import Config
         from alembic.script import ScriptDirectory
 
         config = Config()
         config.set_main_option("script_location", directory)
-        _heads[directory] = frozenset(ScriptDirectory.from_config(config).get_heads())
+        script = ScriptDirectory.from_config(config)
+        _heads[directory] = (frozenset(script.get_heads()),
+                             frozenset(r.revision for r in script.walk_revisions()))
     return _heads[directory]
 
 
 def migrations_at_head(session, directory: str) -> bool:
-    """The database's `alembic_version` names exactly the scripts' heads (an upgrade that has not run yet, or a
-    database newer than this code, is not ready)."""
+    """Is the database at this code's heads? A database newer than the code (a revision this code does not know:
+    the pre-upgrade migration ran and new pods are on their way) still serves the old pods, so it counts as
+    ready; one behind the code (an upgrade that has not run yet) does not."""
     from sqlalchemy import text
 
     current = frozenset(session.scalars(text("SELECT version_num FROM alembic_version")).all())
-    return current == migration_heads(directory)
+    heads, known = _scripts(directory)
+    return current == heads or bool(current and not current & known)

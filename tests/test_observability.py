@@ -297,11 +297,18 @@ def test_readiness_turns_503_when_the_database_is_unreachable_and_200_when_it_re
 
 
 def test_readiness_turns_503_when_migrations_are_not_at_head(client, monkeypatch):
+    """Code newer than the database (its upgrade has not run): not ready. A database newer than the code (the
+    pre-upgrade hook ran, these are the old pods): still ready, or every upgrade would take the web down."""
     from core import observability
+    from core.app import MIGRATIONS_DIR
 
-    monkeypatch.setattr(observability, "migration_heads", lambda directory: frozenset({"0099_future"}))
+    _heads, known = observability._scripts(MIGRATIONS_DIR)
+    monkeypatch.setattr(observability, "_scripts", lambda directory: (frozenset({"0099_future"}),
+                                                                       known | {"0099_future"}))
     r = client.get("/readyz")
     assert r.status_code == 503 and r.json["failed"] == ["migrations"]
+    monkeypatch.setattr(observability, "_scripts", lambda directory: (frozenset({"0001"}), frozenset({"0001"})))
+    assert client.get("/readyz").status_code == 200
 
 
 def test_with_a_multiprocess_directory_the_samples_of_all_workers_are_summed(tmp_path):

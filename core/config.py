@@ -82,7 +82,10 @@ def load_config() -> dict:
         # argon2id parameters: "default" (RFC 9106); "cheapest" only for the test suite, refused in production
         "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE") or "default",
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # shared by every process and pod; by default the broker's Redis when there is one (in memory, each gunicorn
+        # worker would count on its own)
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or (broker if broker and broker.startswith(("redis://", "rediss://")) else "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute",
         "API_TOKEN_TTL_SECONDS": int(os.environ.get("API_TOKEN_TTL_SECONDS", 12 * 3600)),

@@ -161,8 +161,10 @@ def metrics_allowed() -> bool:
     if token:
         sent = request.headers.get("Authorization", "")
         return sent.startswith("Bearer ") and hmac.compare_digest(sent[7:].encode(), token.encode())
-    if not current_app.config.get("TRUSTED_PROXIES") and request.headers.get("X-Forwarded-For"):
-        return False  # came through a proxy the app does not trust: the address seen is the proxy's
+    if request.headers.get("X-Forwarded-For"):
+        # came through the ingress (or another proxy): Prometheus scrapes the pods directly, and behind a load
+        # balancer the address seen may be a node's private one, whoever the client is
+        return False
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:

@@ -15,6 +15,13 @@ def check_config(config: dict) -> None:
                                   "concurrent writers)")
     if not config.get("SESSION_COOKIE_SECURE"):
         raise UnsafeConfiguration("SESSION_COOKIE_SECURE is off: production sends session cookies over HTTPS only")
+    if not config.get("WTF_CSRF_ENABLED"):
+        raise UnsafeConfiguration("WTF_CSRF_ENABLED is off: production checks the CSRF token of every form")
+    if not config.get("RATELIMIT_ENABLED"):
+        raise UnsafeConfiguration("RATELIMIT_ENABLED is off: production limits login and token attempts")
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        raise UnsafeConfiguration("RATELIMIT_STORAGE_URI is in memory: each process would count on its own; point "
+                                  "it (or CELERY_BROKER_URL) at Redis")
     if config.get("MIGRATIONS_DATABASE_URL") == url:
         raise UnsafeConfiguration("DATABASE_URL equals MIGRATIONS_DATABASE_URL: the application must not connect "
                                   "as the role that owns the tables")

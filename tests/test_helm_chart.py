@@ -156,6 +156,16 @@ def _env(container) -> dict:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
 
 
+def test_web_workers_share_one_metrics_directory(defaults):
+    """gunicorn's workers each count; a scrape reaches one of them: the multiprocess directory (an emptyDir of the
+    pod) lets every scrape see the sum."""
+    pod = one(defaults, "Deployment", f"{FULLNAME}-web")["spec"]["template"]["spec"]
+    [web] = pod["containers"]
+    assert _env(web)["PROMETHEUS_MULTIPROC_DIR"] == "/var/run/prometheus"
+    assert {"name": "metrics", "mountPath": "/var/run/prometheus"} in web["volumeMounts"]
+    assert {"name": "metrics", "emptyDir": {}} in pod["volumes"]
+
+
 def test_the_migration_job_is_a_pre_install_and_pre_upgrade_hook_as_the_owner_role(defaults):
     job = one(defaults, "Job", f"{FULLNAME}-migrate")
     annotations = job["metadata"]["annotations"]

@@ -109,11 +109,15 @@ def test_metrics_expose_latency_tasks_and_invoices_with_no_slug_id_or_name_in_la
 
 
 def test_metrics_are_served_to_the_cluster_network_or_a_bearer_token_only(app, client, monkeypatch):
-    """Is /metrics refused to a public address, to a request that came through an untrusted proxy, and with
+    """Is /metrics refused to a public address, to any request that came through a proxy (the ingress), and with
     METRICS_TOKEN set to anyone without it?"""
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
     assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    # through the trusted ingress too: its forwarded address may be a node's private one, whoever the client is
+    monkeypatch.setitem(app.config, "TRUSTED_PROXIES", 1)
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"},
+                      headers={"X-Forwarded-For": "10.0.0.7"}).status_code == 403
     monkeypatch.setitem(app.config, "METRICS_TOKEN", "s3cret-scrape-token")
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403

@@ -5,13 +5,17 @@ from sqlalchemy import create_engine
 from core.config import UnsafeConfiguration
 
 SAFE = {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://bn_app:app@db/bn", "SESSION_COOKIE_SECURE": True,
-        "MIGRATIONS_DATABASE_URL": "postgresql+psycopg://bn_owner:owner@db/bn"}
+        "MIGRATIONS_DATABASE_URL": "postgresql+psycopg://bn_owner:owner@db/bn", "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "redis://redis:6379/2"}
 
 
 @pytest.mark.parametrize("change, why", [
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/x.db"}, "SQLite"),
     ({"SESSION_COOKIE_SECURE": False}, "SESSION_COOKIE_SECURE"),
     ({"MIGRATIONS_DATABASE_URL": SAFE["SQLALCHEMY_DATABASE_URI"]}, "owns the tables"),
+    ({"WTF_CSRF_ENABLED": False}, "WTF_CSRF_ENABLED is off"),
+    ({"RATELIMIT_ENABLED": False}, "RATELIMIT_ENABLED is off"),
+    ({"RATELIMIT_STORAGE_URI": "memory://"}, "each process would count on its own"),
 ])
 def test_unsafe_configuration_is_refused(change, why):
     from core.production import check_config
@@ -54,6 +58,7 @@ def _production_env(monkeypatch, tmp_path, **env):
     monkeypatch.setenv("PASSWORD_HASH_PROFILE", "default")
     monkeypatch.setenv("INSTANCE_DIR", str(tmp_path))
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/15")
     for name, value in env.items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
@@ -68,6 +73,9 @@ def _production_env(monkeypatch, tmp_path, **env):
     ({"SESSION_COOKIE_SECURE": "0"}, "SESSION_COOKIE_SECURE is off"),
     ({"MIGRATIONS_DATABASE_URL": "postgresql+psycopg://bn_app:app@127.0.0.1:1/bn"}, "owns the tables"),
     ({"PASSWORD_HASH_PROFILE": "cheapest"}, "PASSWORD_HASH_PROFILE"),
+    ({"WTF_CSRF_ENABLED": "0"}, "WTF_CSRF_ENABLED is off"),
+    ({"RATELIMIT_ENABLED": "0"}, "RATELIMIT_ENABLED is off"),
+    ({"RATELIMIT_STORAGE_URI": None, "CELERY_BROKER_URL": None}, "RATELIMIT_STORAGE_URI is in memory"),
 ])
 def test_each_unsafe_setting_refuses_the_start_in_one_line(env, why, monkeypatch, tmp_path):
     """A production start (create_app with APP_ENV=production) refuses each unsafe setting before it serves

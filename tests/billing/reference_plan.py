@@ -1,88 +1,36 @@
 """The billing rules in plain Python over rows read one by one: the reference that billing/services/entry_sql.py
 (which does the per-entry work in SQL) is held to in tests/billing/test_entry_sql.py.
 
-What a period would bill: per contract the invoice's lines and charges, and every entry left out with its reason.
-
-The inputs are read with a few set-based queries (tenant scoping is automatic); pricing is `billing.rating`, the
-choice of funder `billing.funders`, both pure. The same plan serves the preview (nothing written), a run's step
-(one contract, written as its draft invoice) and the check before issuing (is the draft still what the data
-says?).
+What a period would bill: per contract the invoice's lines and charges, and every entry left out with its reason;
+the entries are read with their enrolments in one query, then chosen (`billing.funders`) and priced
+(`billing.rating`) one by one in Python. The plan's shape and the small reads are billing.services.plan's own.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from billing import funders, periods, rating
-from billing.models import Charge, Invoice
+from billing.models import Invoice
+from billing.services.plan import (  # what the two implementations share: the plan's shape and the small reads
+    ChargePlan,
+    InvoicePlan,
+    LinePlan,
+    PeriodPlan,
+    Unbilled,
+    _labels,
+    billable_contracts,
+    budget_used,
+    last_day,
+    live_keys,
+)
 from cases.models import Need, ServiceEntry
 from contracts.models import Contract, ContractStep, Enrolment
 from core.extensions import db
 from network.models import ServiceArea
-
-
-@dataclass
-class ChargePlan:
-    kind: str  # entry | case_month | period
-    key: str
-    amount_cents: int
-    case_id: int | None = None
-    service_entry_id: int | None = None
-    on: date | None = None
-    minutes: int | None = None
-
-
-@dataclass
-class LinePlan:
-    kind: str
-    label: str
-    quantity: Decimal
-    unit_cents: int
-    amount_cents: int
-    rate_line_id: int | None = None
-    service_area_id: int | None = None
-    service_area_code: str = ""
-    charges: list[ChargePlan] = field(default_factory=list)
-
-
-@dataclass
-class InvoicePlan:
-    contract: Contract
-    period: periods.Period
-    lines: list[LinePlan]
-    budget_cut_cents: int = 0
-    net_cents: int = 0
-    tax_cents: int = 0
-    gross_cents: int = 0
-
-    def charges(self):
-        return [c for line in self.lines for c in line.charges]
-
-    def fingerprint(self) -> list[tuple]:
-        """What must be equal for a draft to be current (keys and cents, lines and totals)."""
-        return sorted([(c.key, c.amount_cents) for c in self.charges()]) + [
-            ("total", self.net_cents, self.tax_cents, self.budget_cut_cents)]
-
-
-@dataclass
-class Unbilled:
-    entry_id: int
-    case_id: int
-    on: date
-    service_area_id: int
-    minutes: int
-    reason: str
-    contract_ids: tuple = ()
-
-    def as_dict(self) -> dict:
-        return {"entry_id": self.entry_id, "case_id": self.case_id, "reason": self.reason,
-                "on": self.on.isoformat(), "service_area_id": self.service_area_id, "minutes": self.minutes,
-                "contract_ids": list(self.contract_ids)}
 
 
 @dataclass(frozen=True)
@@ -94,16 +42,6 @@ class EntryRow:
     minutes: int
     responsible_agency_id: int | None
     contract_ids: tuple
-
-
-def billable_contracts(period: periods.Period) -> list[Contract]:
-    """The contracts a run of `period` bills: in force (or ended) with the period's cycle, valid in it."""
-    query = (select(Contract)
-             .where(Contract.status.in_(funders.BILLABLE_STATES), Contract.billing_cycle == period.cycle,
-                    (Contract.valid_from.is_(None)) | (Contract.valid_from <= period.end),
-                    (Contract.valid_to.is_(None)) | (Contract.valid_to >= period.start))
-             .order_by(Contract.id))
-    return list(db.session.scalars(query).unique())
 
 
 def contract_terms() -> dict[int, funders.Terms]:
@@ -122,13 +60,6 @@ def contract_terms() -> dict[int, funders.Terms]:
     return {r.id: funders.Terms(r.id, r.agency_id, r.status, r.valid_from, r.valid_to,
                                 frozenset(areas.get(r.id, ())), ended.get(r.id) if r.status == "ended" else None)
             for r in rows}
-
-
-def last_day(contract: Contract) -> date | None:
-    """The last day the contract bills: its validity's end, or the day it ended, whichever comes first."""
-    ends = [step.effective_on for step in contract.steps if step.to_status == "ended"]
-    days = [d for d in (contract.valid_to, max(ends) if ends and contract.status == "ended" else None) if d]
-    return min(days) if days else None
 
 
 def entry_rows(first: date, last: date, only_contract_id: int | None = None) -> list[EntryRow]:
@@ -160,31 +91,6 @@ def entry_rows(first: date, last: date, only_contract_id: int | None = None) -> 
         grouped.setdefault(row[0], [row, []])[1].append(row[6])
     return [EntryRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(c for c in contracts if c is not None))
             for r, contracts in grouped.values()]
-
-
-def live_keys(contract_id: int, except_invoice_id: int | None) -> set[str]:
-    """Keys of the contract's case-month and period charges billed by another invoice (not released)."""
-    query = select(Charge.key).where(Charge.contract_id == contract_id, Charge.released_at.is_(None),
-                                     Charge.kind != "entry")
-    if except_invoice_id is not None:
-        query = query.where(Charge.invoice_id != except_invoice_id)
-    return set(db.session.scalars(query))
-
-
-def budget_used(contract_id: int, except_invoice_id: int | None) -> int:
-    """Net invoiced under the contract so far (drafts included, cancelled invoices and credit notes not)."""
-    query = select(func.coalesce(func.sum(Invoice.net_cents), 0)).where(
-        Invoice.contract_id == contract_id, Invoice.kind == "invoice", Invoice.state != "cancelled")
-    if except_invoice_id is not None:
-        query = query.where(Invoice.id != except_invoice_id)
-    return int(db.session.scalar(query))
-
-
-def _labels() -> dict[str, str]:
-    with force_locale("de"):  # the invoice is a German document, whoever calculates it
-        return {"per_case_month": _("Flat rate per case and month"),
-                "per_unit": _("%(area)s, hours (rounded per case)"),
-                "per_period": _("Flat rate per billing period"), "budget_cut": _("Cut to the remaining budget")}
 
 
 def plan_contract(contract: Contract, period: periods.Period, rows: list[EntryRow], terms: dict,
@@ -265,13 +171,6 @@ def plan_contract(contract: Contract, period: periods.Period, rows: list[EntryRo
         lines.append(LinePlan("budget_cut", labels["budget_cut"], Decimal(1), -cut, -cut))
     tax = rating.vat_cents(billable, contract.vat)
     return InvoicePlan(contract, period, lines, cut, billable, tax, billable + tax), []
-
-
-@dataclass
-class PeriodPlan:
-    period: periods.Period
-    invoices: list[InvoicePlan]
-    unbilled: list[Unbilled]
 
 
 def unbilled_of(rows: list[EntryRow], terms: dict, period: periods.Period) -> list[Unbilled]:

@@ -96,17 +96,20 @@ def get_run(run_id):
     return run_json(services.get_run(run_id))
 
 
-def _agency_scope() -> int | None:
-    """The agency an agency member is tied to (0: none, sees nothing); None for staff."""
+def agency_scope() -> int | None:
+    """The agency an agency member is tied to (0: none, sees nothing); None for staff. The API, the pages and the
+    portal all ask here."""
     membership = g.get("api_membership") or g.get("membership")
     if membership is None or membership.role != Role.AGENCY:
         return None
     return membership.agency_id or 0
 
 
-def _invoice(invoice_id: int) -> Invoice:
+def visible_invoice(invoice_id: int) -> Invoice:
+    """The invoice if the caller may see it: another tenant's, or for an agency member another agency's or a
+    draft, is a 404."""
     invoice = services.get_invoice(invoice_id)
-    agency = _agency_scope()
+    agency = agency_scope()
     if agency is not None and (invoice.agency_id != agency or invoice.is_draft):
         raise NotFound(_l("No such invoice."))  # a draft is not addressed yet: its files 404, as its detail
     return invoice
@@ -140,7 +143,7 @@ def _detail(invoice: Invoice) -> dict:
 @invoices_api.response(200, InvoiceList)
 def list_invoices(args):
     """Invoices and credit notes, filtered by agency, contract, period, status (`overdue` included) and kind."""
-    agency = _agency_scope()
+    agency = agency_scope()
     agency_id = args.get("agency_id")
     if agency is not None:
         if agency_id and agency_id != agency:
@@ -158,8 +161,8 @@ def list_invoices(args):
 @requires("invoices.read")
 @invoices_api.response(200, InvoiceDetailSchema)
 def get_invoice(invoice_id):
-    invoice = _invoice(invoice_id)
-    if _agency_scope() is not None and invoice.is_draft:
+    invoice = visible_invoice(invoice_id)
+    if agency_scope() is not None and invoice.is_draft:
         raise NotFound(_l("No such invoice."))
     return _detail(invoice)
 
@@ -245,7 +248,7 @@ def download(invoice: Invoice, kind: str) -> Response:
 @requires("invoices.read")
 @reads("invoices", "invoice_id")
 def invoice_pdf(invoice_id):
-    return download(_invoice(invoice_id), "pdf")
+    return download(visible_invoice(invoice_id), "pdf")
 
 
 @invoices_api.route("/<int:invoice_id>/xrechnung", methods=["GET"])
@@ -253,7 +256,7 @@ def invoice_pdf(invoice_id):
 @reads("invoices", "invoice_id")
 def invoice_xrechnung(invoice_id):
     """The XRechnung 3.0 (UN/CEFACT CII XML), checked by the EN 16931 and XRechnung rules when it was issued."""
-    return download(_invoice(invoice_id), "xrechnung")
+    return download(visible_invoice(invoice_id), "xrechnung")
 
 
 @invoices_api.route("/<int:invoice_id>/zugferd", methods=["GET"])
@@ -261,7 +264,7 @@ def invoice_xrechnung(invoice_id):
 @reads("invoices", "invoice_id")
 def invoice_zugferd(invoice_id):
     """The invoice PDF as ZUGFeRD / Factur-X (PDF/A-3, profile EN 16931) with the XRechnung embedded."""
-    return download(_invoice(invoice_id), "zugferd")
+    return download(visible_invoice(invoice_id), "zugferd")
 
 
 @invoices_api.route("/<int:invoice_id>/statement", methods=["GET"])
@@ -270,7 +273,7 @@ def invoice_zugferd(invoice_id):
 @invoices_api.arguments(StatementArgs, location="query")
 def invoice_statement(args, invoice_id):
     """The statement of services (pseudonymised): CSV, or PDF with `?format=pdf`."""
-    return download(_invoice(invoice_id), "statement_pdf" if args["format"] == "pdf" else "statement_csv")
+    return download(visible_invoice(invoice_id), "statement_pdf" if args["format"] == "pdf" else "statement_csv")
 
 
 blueprints = (billing_api, invoices_api)

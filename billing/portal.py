@@ -7,7 +7,7 @@ Every download goes through `billing.api.download` (audited as `invoice.download
 
 import re
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from billing import api, services
@@ -16,7 +16,7 @@ from billing.models import Invoice
 from billing.services import documents
 from core.extensions import db
 from core.forms import problem_text
-from core.problems import NotFound, ServiceError
+from core.problems import ServiceError
 from tenants.access import reads, requires
 from tenants.navigation import nav_item, start_page
 from tenants.roles import Role
@@ -40,23 +40,6 @@ def file_label(kind: str, invoice: Invoice | None = None) -> str:
     if kind == "pdf" and invoice is not None and invoice.kind == "credit_note":
         return str(CREDIT_NOTE_PDF_LABEL)
     return str(FILE_LABELS.get(kind) or EXTRA_LABELS.get(kind) or kind)
-
-
-def _agency() -> int | None:
-    """The member's agency (0: an agency member tied to none, who sees nothing); None for staff."""
-    membership = g.membership
-    if membership.role != Role.AGENCY:
-        return None
-    return membership.agency_id or 0
-
-
-def _invoice(invoice_id: int) -> Invoice:
-    """The invoice if the member may see it here: another tenant's, another agency's or a draft is a 404."""
-    invoice = services.get_invoice(invoice_id)
-    agency = _agency()
-    if agency is not None and (invoice.agency_id != agency or invoice.is_draft):
-        raise NotFound(_l("No such invoice."))
-    return invoice
 
 
 def _files(invoice: Invoice) -> list[dict]:
@@ -96,7 +79,7 @@ def _by_number(query) -> tuple[list, str | None]:
 @requires("invoices.read")
 def portal():
     """The agency's issued invoices and credit notes, newest first, each with its downloads."""
-    agency = _agency()
+    agency = api.agency_scope()
     if agency is None:
         return redirect(url_for("billing.invoices"))
     if not agency:
@@ -113,8 +96,8 @@ def portal():
 @requires("invoices.read")
 @reads("invoices", "invoice_id")
 def invoice(invoice_id: int):
-    found = _invoice(invoice_id)
-    if _agency() is None:
+    found = api.visible_invoice(invoice_id)
+    if api.agency_scope() is None:
         return redirect(url_for("billing.invoice", invoice_id=found.id))
     cancels = services.get_invoice(found.cancels_id) if found.cancels_id else None
     from billing.views import _quantity
@@ -124,7 +107,7 @@ def invoice(invoice_id: int):
 
 
 def _download(invoice_id: int, kind: str):
-    invoice = _invoice(invoice_id)
+    invoice = api.visible_invoice(invoice_id)
     try:
         return api.download(invoice, kind)
     except ServiceError as exc:

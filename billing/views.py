@@ -38,12 +38,12 @@ from core.extensions import db
 from core.forms import apply_service_errors, arg_int, flash_outcome, problem_text, run_form
 from core.models import utcnow
 from core.money import cents_to_input, format_cents, parse_euros
-from core.problems import Conflict, NotFound, ServiceError
+from core.problems import Conflict, ServiceError
 from network import services as network
 from network.models import ServiceArea
 from tenants.access import reads, requires
 from tenants.navigation import nav_item
-from tenants.roles import Role, can
+from tenants.roles import can
 from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("billing", __name__)
@@ -274,22 +274,6 @@ def retry_run(run_id: int):
 # --- invoices ------------------------------------------------------------------------------------------------
 
 
-def _agency_scope() -> int | None:
-    """The agency an agency member is tied to (0: none, sees nothing); None for staff (as billing.api)."""
-    membership = g.get("membership")
-    if membership is None or membership.role != Role.AGENCY:
-        return None
-    return membership.agency_id or 0
-
-
-def _invoice(invoice_id: int) -> Invoice:
-    invoice = services.get_invoice(invoice_id)
-    agency = _agency_scope()
-    if agency is not None and (invoice.agency_id != agency or invoice.is_draft):
-        raise NotFound(_("No such invoice."))
-    return invoice
-
-
 def _filters() -> dict:
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
@@ -307,7 +291,7 @@ def _filters() -> dict:
 
 
 def _list_page(query, template: str, endpoint: str, filters: dict, **extra):
-    agency = _agency_scope()
+    agency = api.agency_scope()
     if agency is not None:
         query = query.where(Invoice.agency_id == agency, Invoice.state != "draft")
     sums = services.totals(query)
@@ -325,7 +309,7 @@ def _list_page(query, template: str, endpoint: str, filters: dict, **extra):
 @requires("billing.read")  # agency members use the portal (billing.portal)
 def invoices():
     filters = _filters()
-    agency = _agency_scope()
+    agency = api.agency_scope()
     if agency is not None:
         filters["agency_id"] = None  # an agency sees its own invoices only
     return _list_page(services.invoices_query(**filters), "billing/invoices.html", "billing.invoices", filters)
@@ -381,8 +365,8 @@ def _render_invoice(invoice: Invoice, payment_form=None, credit_form=None, statu
     if payment_form is None:
         payment_form = PaymentForm(data={"on": clock.today(),
                                          "amount": cents_to_input(invoice.gross_cents - invoice.paid_cents)})
-    writable = _agency_scope() is None and can(g.membership.role, "billing.write")
-    staff = _agency_scope() is None and can(g.membership.role, "billing.read")
+    writable = api.agency_scope() is None and can(g.membership.role, "billing.write")
+    staff = api.agency_scope() is None and can(g.membership.role, "billing.read")
     stale = invoice.is_draft and not drafts.is_current(invoice)
     return render_template(
         "billing/invoice.html", invoice=invoice, related=related, stale=stale, statuses=INVOICE_STATUS_LABELS,
@@ -409,7 +393,7 @@ def _download_log(invoice: Invoice) -> list[dict]:
 @requires("billing.read")  # agency members use the portal (billing.portal)
 @reads("invoices", "invoice_id")  # its charges and statement name cases by pseudonym
 def invoice(invoice_id: int):
-    return _render_invoice(_invoice(invoice_id))
+    return _render_invoice(api.visible_invoice(invoice_id))
 
 
 def _back(invoice_id: int):
@@ -527,7 +511,7 @@ def reverse_payment(invoice_id: int, payment_id: int):
 
 
 def _download(invoice_id: int, kind: str):
-    invoice = _invoice(invoice_id)
+    invoice = api.visible_invoice(invoice_id)
     try:
         return api.download(invoice, kind)
     except ServiceError as exc:

@@ -83,13 +83,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.context_processor
     def _layout_context():
+        from tenants.banners import banners
         from tenants.navigation import navigation
         from tenants.roles import ROLE_LABELS, can
 
         membership = g.get("membership")
         role = membership.role if membership else None
         return {"nav": navigation(), "current_locale": _select_locale(),
-                "role_label": ROLE_LABELS.get(role) if role else None,
+                "role_label": ROLE_LABELS.get(role) if role else None, "banners": banners(),
                 "can": lambda capability: can(role, capability)}
 
     @app.get("/healthz")

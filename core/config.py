@@ -104,6 +104,17 @@ def load_config() -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        # the Stripe price of each paid plan (tenants.plans); a plan without a price id is not offered
+        "STRIPE_PRICE_STANDARD": os.environ.get("STRIPE_PRICE_STANDARD") or None,
+        "STRIPE_PRICE_NETWORK": os.environ.get("STRIPE_PRICE_NETWORK") or None,
+        "SUBSCRIPTION_TRIAL_DAYS": int(os.environ.get("SUBSCRIPTION_TRIAL_DAYS", 30)),
+        # days a subscription may stay past_due (a banner for the owner) before the alliance becomes read-only
+        "PAST_DUE_GRACE_DAYS": int(os.environ.get("PAST_DUE_GRACE_DAYS", 14)),
+        # days between a platform admin closing an alliance and the deletion of its rows and files
+        "TENANT_CLOSING_GRACE_DAYS": int(os.environ.get("TENANT_CLOSING_GRACE_DAYS", 30)),
+        "IMPERSONATION_MINUTES": int(os.environ.get("IMPERSONATION_MINUTES", 30)),
+        "EMAIL_VERIFICATION_MAX_AGE_SECONDS": int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_SECONDS", 48 * 3600)),
+        "SIGNUP_RATE_LIMIT": os.environ.get("SIGNUP_RATE_LIMIT") or "5 per hour",
         "SOFFICE_BINARY": os.environ.get("SOFFICE_BINARY") or "soffice",
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
         # OpenAPI document at /api/v1/openapi.json (flask-smorest)

@@ -32,6 +32,9 @@ page_links = _signals.signal("page-links", doc="""Links that a higher package ad
 (sender: the row shown, e.g. a Case or a Contract; kwarg role, the member's role). Receivers return a list of
 PageLink (or None when the row is not theirs to link).""")
 
+tenant_usage = _signals.signal("tenant-usage", doc="""What an alliance uses, for the platform admin console
+(sender: the Tenant; runs inside its context). Receivers return a dict of counts, e.g. {"active_cases": 12}.""")
+
 
 class PageLink(NamedTuple):
     section: str  # the heading the link stands under

@@ -9,6 +9,8 @@ from core import audit
 from core.api import API_PREFIX
 from core.extensions import db
 from core.problems import Forbidden, problem
+from tenants.impersonation import write_block as impersonation_write_block
+from tenants.lifecycle import write_block
 from tenants.roles import can
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -32,8 +34,10 @@ def requires(capability: str):
                 abort(404)  # tenant pages exist only for members (tenants.web)
             if not can(membership.role, capability):
                 raise Forbidden(_l("Your role may not do this."))
-            if request.method not in SAFE_METHODS and g.tenant.is_suspended:
-                raise Forbidden(_l("This alliance is suspended; it can read but not write."))
+            if request.method not in SAFE_METHODS:
+                blocked = write_block(g.tenant) or impersonation_write_block()
+                if blocked:
+                    raise Forbidden(blocked)
             result = view(*args, **kwargs)
             # services flush; this makes sure the answer shows what the commit at the end will write
             db.session.flush()

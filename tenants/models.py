@@ -32,7 +32,23 @@ class Tenant(Timestamped, db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="", nullable=False)
     # days from the invoice date until an invoice is due
     payment_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30", nullable=False)
-    status: Mapped[str] = mapped_column(String(20), default="active", nullable=False)  # active | suspended
+    # active | suspended (by a platform admin or a canceled subscription: read-only, data kept, export possible)
+    # | closing (read-only until closes_at, then a beat task deletes its rows and files: tenants.lifecycle)
+    status: Mapped[str] = mapped_column(String(20), default="active", nullable=False)
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="", nullable=False)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the plan (tenants.plans) and the Stripe subscription that pays for it (none on the free plan)
+    plan: Mapped[str] = mapped_column(String(20), default="free", server_default="free", nullable=False)
+    # trialing | active | past_due | canceled | incomplete | unpaid, as Stripe reports it; None: no subscription
+    subscription_status: Mapped[str | None] = mapped_column(String(20))
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255))
+    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    past_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the alliance requires a second factor (TOTP) of every member
+    require_second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
     # the alliance's clock (core.clock): what "today" means for its service log, deadlines and documents
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin", server_default="Europe/Berlin",
                                           nullable=False)
@@ -40,6 +56,10 @@ class Tenant(Timestamped, db.Model):
     @property
     def is_suspended(self) -> bool:
         return self.status == "suspended"
+
+    @property
+    def is_closing(self) -> bool:
+        return self.status == "closing"
 
 
 class User(UserMixin, Timestamped, db.Model):
@@ -58,6 +78,18 @@ class User(UserMixin, Timestamped, db.Model):
     # raised to end every session and API token of the user at once (logout, new password, deactivation,
     # removal); sessions and tokens carry the version they were made with
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    # set when the owner of the address opened the verification link (sign-up) or accepted an invitation; accounts
+    # made on the command line count as verified
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # TOTP (tenants.second_factor): the secret encrypted with a key derived from SECRET_KEY; the last time step
+    # used, so that a code works once
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -124,3 +156,42 @@ class ApiToken(TenantScoped, db.Model):
     membership: Mapped[Membership] = relationship(
         primaryjoin="Membership.id == foreign(ApiToken.membership_id)", lazy="joined"
     )
+
+
+class RecoveryCode(db.Model):
+    """A single-use recovery code of a user's second factor; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StripeEvent(db.Model):
+    """A Stripe webhook event already handled: its id is the primary key, so a replay changes nothing."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100), nullable=False)
+    # the Stripe customer it concerns (platform-wide table: no tenant_id, so no row-level security here)
+    customer: Mapped[str | None] = mapped_column(String(255))
+    created: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)  # when Stripe made the event
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class Acceptance(TenantScoped, db.Model):
+    """Who accepted which version of the terms or of the data-processing agreement (AV-Vertrag, Art. 28 GDPR)
+    for the alliance, and when; the accepted text is shipped with that version (tenants/legal/)."""
+
+    __tablename__ = "acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(String(20), nullable=False)  # terms | dpa
+    version: Mapped[str] = mapped_column(String(20), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_by: Mapped[str] = mapped_column(String(254), nullable=False)  # the e-mail, kept if the user goes
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

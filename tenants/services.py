@@ -39,7 +39,10 @@ def validate_slug(slug: str) -> list[str]:
     return []
 
 
-def create_user(email: str, password: str, name: str = "", *, platform_admin: bool = False) -> User:
+def create_user(email: str, password: str, name: str = "", *, platform_admin: bool = False,
+                verified: bool = True) -> User:
+    """A new account. `verified`: the address is known to be the person's (command line, invitation); sign-up
+    passes False until the verification link is opened."""
     email = normalize_email(email)
     errors = {}
     if "@" not in email:
@@ -50,7 +53,8 @@ def create_user(email: str, password: str, name: str = "", *, platform_admin: bo
         raise ValidationFailed(_l("Invalid user data."), errors)
     if db.session.scalar(select(User).where(User.email == email)) is not None:
         raise Conflict(_l("A user with this e-mail exists already."), {"email": [_l("Already registered.")]})
-    user = User(email=email, name=name, password_hash=hash_password(password), is_platform_admin=platform_admin)
+    user = User(email=email, name=name, password_hash=hash_password(password), is_platform_admin=platform_admin,
+                email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     db.session.flush()
     return user

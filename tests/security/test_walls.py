@@ -56,6 +56,11 @@ def full_tenant(app, tenant_a, no_pdf):
             contracts.upload_signed_copy(active, demo.id, b"%PDF-1.4\n%demo scan\n", date(2026, 1, 2),
                                          date(2026, 1, 5), Actor.system("test"))
             _billing_rows(active, demo.id)
+            from core.clock import utcnow
+            from tenants.models import Acceptance
+
+            db.session.add(Acceptance(document="dpa", version="test", accepted_by="owner@example.org",
+                                      accepted_at=utcnow()))
             db.session.flush()
         db.session.commit()
         return demo.id

@@ -175,6 +175,11 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (public_bp, auth_bp, tenant_auth_bp, tenant_bp, network_pages, cases_pages, contracts_pages,
                billing_pages, billing_portal):
         app.register_blueprint(bp)
+    from tenants.stripe_views import bp as subscription_pages
+    from tenants.stripe_views import webhook_bp as stripe_webhook
+
+    app.register_blueprint(stripe_webhook)
+    app.register_blueprint(subscription_pages)
 
     api.init_app(app)
     from core.api import register_security_scheme

@@ -21,8 +21,9 @@ def current_membership():
     return g.get("api_membership") if request.path.startswith(API_PREFIX + "/") else g.get("membership")
 
 
-def requires(capability: str):
-    """View decorator: a member whose role has `capability` (403 otherwise); writes refused while suspended."""
+def requires(capability: str, *, while_read_only: bool = False):
+    """View decorator: a member whose role has `capability` (403 otherwise); writes refused while suspended,
+    except for `while_read_only` views, which are the way out of it (paying the subscription)."""
 
     def decorator(view):
         @wraps(view)
@@ -35,7 +36,7 @@ def requires(capability: str):
             if not can(membership.role, capability):
                 raise Forbidden(_l("Your role may not do this."))
             if request.method not in SAFE_METHODS:
-                blocked = write_block(g.tenant) or impersonation_write_block()
+                blocked = (None if while_read_only else write_block(g.tenant)) or impersonation_write_block()
                 if blocked:
                     raise Forbidden(blocked)
             result = view(*args, **kwargs)

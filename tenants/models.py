@@ -47,6 +47,12 @@ class Tenant(Timestamped, db.Model):
     trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime())
     past_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the `created` time of the last Stripe event applied (tenants.subscriptions): an older one arriving late
+    # does not overwrite a newer status
+    subscription_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # who suspended the alliance: "subscription" (it ended; a paid one reactivates) or None (a platform admin,
+    # whose suspension a payment never undoes)
+    suspended_by: Mapped[str | None] = mapped_column(String(20))
     # the alliance requires a second factor (TOTP) of every member
     require_second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
     # the alliance's clock (core.clock): what "today" means for its service log, deadlines and documents

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "members.manage": ADMINS,  # also: see and revoke every API token of the alliance
     "tokens.own": STAFF | {Role.AGENCY},  # see and revoke one's own API tokens
     "audit.read": ADMINS,
+    "subscription.manage": {Role.OWNER},  # the Stripe subscription: plan, payment method, cancelation
     "agencies.read": STAFF,
     "agencies.write": ADMINS | {Role.FINANCE},
     "service_areas.read": STAFF,

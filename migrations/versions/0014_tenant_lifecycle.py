@@ -28,6 +28,8 @@ def upgrade():
         batch_op.add_column(sa.Column('trial_ends_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('current_period_end', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('past_due_since', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('subscription_event_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('suspended_by', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('require_second_factor', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
         batch_op.create_unique_constraint(batch_op.f('uq_tenants_stripe_customer_id'), ['stripe_customer_id'])
@@ -97,7 +99,8 @@ def downgrade():
         batch_op.drop_column('email_verified_at')
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_tenants_stripe_customer_id'), type_='unique')
-        for column in ('require_second_factor', 'past_due_since', 'current_period_end', 'trial_ends_at',
+        for column in ('require_second_factor', 'suspended_by', 'subscription_event_at', 'past_due_since',
+                       'current_period_end', 'trial_ends_at',
                        'stripe_subscription_id', 'stripe_customer_id', 'subscription_status', 'plan',
                        'closes_at', 'status_changed_at', 'status_reason'):
             batch_op.drop_column(column)

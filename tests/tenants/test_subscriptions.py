@@ -1,0 +1,301 @@
+"""The Stripe subscription of an alliance, against localstripe and a stand-in for Checkout and the Billing Portal
+(tests/stripe_fake.py): checkout, signed webhooks, replays, past due, cancelation, Stripe down."""
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.audit import AuditEvent
+from core.clock import utcnow
+from core.extensions import db
+from core.tenancy.context import tenant_context
+from tenants import subscriptions
+from tenants.models import StripeEvent, Tenant
+from tests import stripe_fake
+from tests.conftest import csrf_from
+from tests.stripe_fake import PRICES, WEBHOOK_SECRET, event, sign
+
+# the fake Stripe's fixtures, used by name
+localstripe = stripe_fake.localstripe
+stripe_stand_in = stripe_fake.stripe_stand_in
+stripe_configured = stripe_fake.stripe_configured
+live_server = stripe_fake.live_server
+
+CHECKOUT = "/v1/checkout/sessions"
+PORTAL = "/v1/billing_portal/sessions"
+AGENCY = {"name": "Jobcenter Kiel", "kind": "jobcenter"}
+
+
+def _tenant(app, fx) -> Tenant:
+    return db.session.get(Tenant, fx.tenant_id)
+
+
+def _update(app, fx, **values):
+    with app.app_context():
+        tenant = _tenant(app, fx)
+        for key, value in values.items():
+            setattr(tenant, key, value)
+        db.session.commit()
+
+
+def _read(app, fx, *names):
+    with app.app_context():
+        tenant = _tenant(app, fx)
+        return tuple(getattr(tenant, name) for name in names) if len(names) > 1 else getattr(tenant, names[0])
+
+
+def _audit_count(app, fx) -> int:
+    with app.app_context(), tenant_context(fx.tenant_id):
+        return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "subscription.update"))
+
+
+def _post_event(client, body: bytes, signature: str | None = None):
+    headers = {"Content-Type": "application/json", "Stripe-Signature": signature or sign(body)}
+    return client.post("/stripe/webhook", data=body, headers=headers)
+
+
+def _wait_for(predicate, seconds: float = 15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def customer_of(app, stripe_configured, localstripe):
+    """Give a tenant fixture a real localstripe customer; returns its id."""
+
+    def make(fx) -> str:
+        customer = localstripe.post("/v1/customers", {"email": fx.users["owner"]})["id"]
+        _update(app, fx, stripe_customer_id=customer, plan="standard", subscription_status="active")
+        return customer
+
+    return make
+
+
+def test_sign_up_flow_reaches_an_active_subscription(app, tenant_a, stripe_configured, localstripe, live_server):
+    """Does start_checkout create the Stripe customer and a Checkout Session for the plan's price with the trial,
+    leave the alliance usable ("incomplete"), and does the subscription's webhook from localstripe make it
+    active with the plan, subscription id and period end?"""
+    localstripe.post("/_config/webhooks/buendnisnetz", {"url": f"{live_server}/stripe/webhook",
+                                                        "secret": WEBHOOK_SECRET})
+    with app.app_context():
+        tenant = _tenant(app, tenant_a)
+        tenant.plan = "standard"
+        url = subscriptions.start_checkout(tenant, tenant_a.users["owner"])
+        db.session.commit()
+        customer = tenant.stripe_customer_id
+    assert url.startswith("https://checkout.stripe.test/c/pay/cs_test_")
+    sent = stripe_configured.last(CHECKOUT)
+    assert sent["mode"] == "subscription"
+    assert sent["customer"] == customer
+    assert sent["line_items[0][price]"] == PRICES["standard"]
+    assert sent["subscription_data[trial_period_days]"] == str(app.config["SUBSCRIPTION_TRIAL_DAYS"])
+    assert sent["client_reference_id"] == str(tenant_a.tenant_id)
+    assert sent["metadata[tenant_slug]"] == tenant_a.slug
+    assert sent["success_url"].startswith(app.config["PUBLIC_BASE_URL"])
+    assert localstripe.get(f"/v1/customers/{customer}")["email"] == tenant_a.users["owner"]
+    assert _read(app, tenant_a, "subscription_status", "status") == ("incomplete", "active")
+
+    # the owner pays in Checkout: a card and a subscription at (local) Stripe, whose webhook comes to the app
+    method = localstripe.post("/v1/payment_methods", {"type": "card", "card[number]": "4242424242424242",
+                                                      "card[exp_month]": "12", "card[exp_year]": "2034",
+                                                      "card[cvc]": "123"})["id"]
+    localstripe.post(f"/v1/payment_methods/{method}/attach", {"customer": customer})
+    localstripe.post(f"/v1/customers/{customer}", {"invoice_settings[default_payment_method]": method})
+    subscription = localstripe.post("/v1/subscriptions", {"customer": customer,
+                                                          "items[0][plan]": PRICES["network"]})
+    assert subscription["status"] == "active"
+
+    assert _wait_for(lambda: _read(app, tenant_a, "subscription_status") == "active"), "no webhook arrived"
+    status, plan, subscription_id, period_end = _read(app, tenant_a, "status", "plan", "stripe_subscription_id",
+                                                      "current_period_end")
+    assert (status, plan, subscription_id) == ("active", "network", subscription["id"])
+    assert period_end is not None and period_end > utcnow()
+    assert _audit_count(app, tenant_a) >= 1
+
+
+def test_checkout_session_completed_is_mapped_by_client_reference(app, client, tenant_a, stripe_configured):
+    """Is checkout.session.completed mapped to the alliance by client_reference_id (customer and subscription
+    stored)?"""
+    body = event("checkout.session.completed", {"object": "checkout.session", "client_reference_id":
+                                                str(tenant_a.tenant_id), "customer": "cus_new",
+                                                "subscription": "sub_new"})
+    assert _post_event(client, body).status_code == 200
+    assert _read(app, tenant_a, "stripe_customer_id", "stripe_subscription_id") == ("cus_new", "sub_new")
+
+
+@pytest.mark.parametrize("signature", [
+    "t={now},v1=" + "0" * 64,  # wrong HMAC
+    "stale",  # correct HMAC, but 301 seconds old
+    "wrong-secret",
+    "",
+])
+def test_webhook_refuses_invalid_or_stale_signatures(app, client, tenant_a, customer_of, signature):
+    """Is a webhook with a wrong, stale or missing signature refused with a 400 problem, changing nothing?"""
+    customer = customer_of(tenant_a)
+    body = event("customer.subscription.deleted", {"object": "subscription", "id": "sub_1", "customer": customer,
+                                                   "status": "canceled"})
+    now = int(time.time())
+    header = {"stale": sign(body, at=now - 301), "wrong-secret": sign(body, secret="whsec_other")}.get(
+        signature, signature.format(now=now))
+    response = client.post("/stripe/webhook", data=body, headers={"Stripe-Signature": header} if header else {})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert _read(app, tenant_a, "status") == "active"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 0
+
+
+def test_replayed_event_changes_nothing(app, client, tenant_a, customer_of):
+    """Does the same event id delivered twice change the alliance once, with one audit event?"""
+    customer = customer_of(tenant_a)
+    body = event("invoice.payment_failed", {"object": "invoice", "customer": customer}, event_id="evt_replay")
+    first = _post_event(client, body)
+    assert first.status_code == 200 and first.json["outcome"] == "applied"
+    since = _read(app, tenant_a, "past_due_since")
+    assert since is not None
+    _update(app, tenant_a, past_due_since=since - timedelta(days=1))
+    replay = _post_event(client, body)
+    assert replay.status_code == 200 and replay.json["outcome"] == "replay"
+    assert _read(app, tenant_a, "past_due_since") == since - timedelta(days=1)
+    assert _audit_count(app, tenant_a) == 1
+
+
+def test_unknown_events_and_customers_are_ignored(app, client, tenant_a, customer_of):
+    """Are events of another type or of a customer that is no alliance's answered 200 and ignored?"""
+    customer = customer_of(tenant_a)
+    other = _post_event(client, event("charge.refunded", {"object": "charge", "customer": customer}))
+    stranger = _post_event(client, event("invoice.payment_failed", {"object": "invoice", "customer": "cus_x"}))
+    assert (other.status_code, other.json["outcome"]) == (200, "ignored")
+    assert (stranger.status_code, stranger.json["outcome"]) == (200, "ignored")
+    assert _read(app, tenant_a, "subscription_status") == "active"
+
+
+def test_older_event_does_not_overwrite_a_newer_status(app, client, tenant_a, customer_of):
+    """Does a late-arriving older event (by its `created`) leave the newer status alone?"""
+    customer = customer_of(tenant_a)
+    now = int(time.time())
+    _post_event(client, event("invoice.payment_failed", {"object": "invoice", "customer": customer}, created=now))
+    late = _post_event(client, event("customer.subscription.updated", {
+        "object": "subscription", "id": "sub_1", "customer": customer, "status": "active"}, created=now - 60))
+    assert late.json["outcome"] == "stale"
+    assert _read(app, tenant_a, "subscription_status") == "past_due"
+
+
+def test_past_due_banner_then_read_only_then_paid_again(app, client, tenant_a, customer_of, login, api_token,
+                                                         monkeypatch):
+    """past_due: a banner for the owner and writes still allowed; after the grace period read-only (API 403);
+    paid again: past_due_since cleared and writable."""
+    customer = customer_of(tenant_a)
+    headers = api_token(tenant_a)
+    assert _post_event(client, event("invoice.payment_failed", {"object": "invoice", "customer": customer,
+                                                                 "subscription": "sub_1"})).status_code == 200
+    assert _read(app, tenant_a, "subscription_status") == "past_due"
+    assert client.post("/api/v1/agencies", json=AGENCY, headers=headers).status_code == 201
+    login(client, tenant_a, "owner")
+    page = client.get(f"/{tenant_a.slug}/")
+    assert "Zahlungsmethode" in page.get_data(as_text=True) or "payment method" in page.get_data(as_text=True)
+
+    monkeypatch.setitem(app.config, "PAST_DUE_GRACE_DAYS", 0)
+    refused = client.post("/api/v1/agencies", json=AGENCY | {"name": "Jugendamt"}, headers=headers)
+    assert refused.status_code == 403
+    assert client.get("/api/v1/agencies", headers=headers).status_code == 200
+
+    assert _post_event(client, event("invoice.paid", {"object": "invoice", "customer": customer})).status_code == 200
+    assert _read(app, tenant_a, "subscription_status", "past_due_since") == ("active", None)
+    assert client.post("/api/v1/agencies", json=AGENCY | {"name": "Sozialamt"}, headers=headers).status_code == 201
+
+
+def test_canceled_subscription_suspends_until_a_new_one_is_paid(app, client, tenant_a, customer_of, login,
+                                                                 api_token, no_csrf):
+    """canceled → suspended (reason stated): writes 403 through a page and the API, reads 200; the owner can
+    still open the Billing Portal; a new active subscription reactivates the alliance."""
+    customer = customer_of(tenant_a)
+    headers = api_token(tenant_a)
+    body = event("customer.subscription.deleted", {"object": "subscription", "id": "sub_1", "customer": customer,
+                                                   "status": "canceled"})
+    assert _post_event(client, body).status_code == 200
+    status, reason, by = _read(app, tenant_a, "status", "status_reason", "suspended_by")
+    assert (status, by) == ("suspended", "subscription") and "Abonnement" in reason
+    assert _read(app, tenant_a, "subscription_status") == "canceled"
+
+    assert client.post("/api/v1/agencies", json=AGENCY, headers=headers).status_code == 403
+    assert client.get("/api/v1/agencies", headers=headers).status_code == 200
+    login(client, tenant_a, "owner")
+    assert client.get(f"/{tenant_a.slug}/settings").status_code == 200
+    assert client.post(f"/{tenant_a.slug}/settings", data={"name": "Neu"}).status_code == 403
+    portal = client.post(f"/{tenant_a.slug}/subscription/portal")
+    assert portal.status_code == 302 and portal.location.startswith("https://billing.stripe.test/p/bps_test_")
+
+    again = event("customer.subscription.created", {"object": "subscription", "id": "sub_2", "customer": customer,
+                                                    "status": "active"})
+    assert _post_event(client, again).status_code == 200
+    assert _read(app, tenant_a, "status", "status_reason", "stripe_subscription_id") == ("active", "", "sub_2")
+    assert client.post("/api/v1/agencies", json=AGENCY, headers=headers).status_code == 201
+
+
+def test_payment_never_undoes_a_platform_admins_suspension(app, client, tenant_a, customer_of):
+    """Does an active subscription leave an alliance suspended by a platform admin suspended?"""
+    customer = customer_of(tenant_a)
+    _update(app, tenant_a, status="suspended", status_reason="Missbrauch", suspended_by=None)
+    body = event("customer.subscription.updated", {"object": "subscription", "id": "sub_1", "customer": customer,
+                                                   "status": "active"})
+    assert _post_event(client, body).status_code == 200
+    assert _read(app, tenant_a, "status", "status_reason") == ("suspended", "Missbrauch")
+
+
+def test_owner_opens_the_portal_and_only_the_owner(app, client, tenant_a, customer_of, login, stripe_configured):
+    """Does the owner's button lead to a Billing Portal session of the alliance's customer (returning to the
+    settings), shown with plan and status on the settings page, while an admin may not?"""
+    customer = customer_of(tenant_a)
+    login(client, tenant_a, "owner")
+    settings = client.get(f"/{tenant_a.slug}/settings").get_data(as_text=True)
+    assert "Abonnement verwalten" in settings and "Bündnis" in settings
+    response = client.post(f"/{tenant_a.slug}/subscription/portal", data={"csrf_token": csrf_from(settings.encode())})
+    assert response.status_code == 302
+    assert response.location.startswith("https://billing.stripe.test/p/")
+    sent = stripe_configured.last(PORTAL)
+    assert sent["customer"] == customer
+    assert sent["return_url"].endswith(f"/{tenant_a.slug}/settings")
+
+    other = app.test_client()
+    login(other, tenant_a, "admin")
+    assert "Abonnement verwalten" not in other.get(f"/{tenant_a.slug}/settings").get_data(as_text=True)
+    assert other.post(f"/{tenant_a.slug}/subscription/portal", data={"csrf_token": "x"}).status_code in (400, 403)
+
+
+def test_free_plan_owner_books_a_paid_plan(app, client, tenant_a, stripe_configured, login, no_csrf):
+    """Can the owner of a free alliance pick a paid plan in the settings and go to Checkout for its price, and is
+    an unknown plan refused with a message?"""
+    login(client, tenant_a, "owner")
+    page = client.get(f"/{tenant_a.slug}/settings").get_data(as_text=True)
+    assert 'value="standard"' in page and 'value="network"' in page
+    response = client.post(f"/{tenant_a.slug}/subscription/checkout", data={"plan": "network"})
+    assert response.status_code == 302 and response.location.startswith("https://checkout.stripe.test/")
+    assert stripe_configured.last(CHECKOUT)["line_items[0][price]"] == PRICES["network"]
+    assert _read(app, tenant_a, "stripe_customer_id").startswith("cus_")
+
+    refused = client.post(f"/{tenant_a.slug}/subscription/checkout", data={"plan": "free"}, follow_redirects=True)
+    assert "kann nicht gebucht werden" in refused.get_data(as_text=True)
+
+
+def test_stripe_down_raises_stripe_unavailable(app, tenant_a, stripe_configured, monkeypatch):
+    """With Stripe unreachable, does start_checkout raise StripeUnavailable and store no customer?"""
+    from tests.stripe_fake import free_port
+
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", f"http://127.0.0.1:{free_port()}")
+    with app.app_context():
+        tenant = _tenant(app, tenant_a)
+        tenant.plan = "standard"
+        with pytest.raises(subscriptions.StripeUnavailable):
+            subscriptions.start_checkout(tenant, tenant_a.users["owner"])
+        assert tenant.stripe_customer_id is None
+        tenant.stripe_customer_id = "cus_known"
+        with pytest.raises(subscriptions.StripeUnavailable):
+            subscriptions.portal_url(tenant)
+        db.session.rollback()

@@ -29,7 +29,7 @@ def main(package: str, source: str) -> None:
             with po.open("rb") as f:
                 known |= {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id and m.string}
         keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-                    "nav_item": (2,)}
+                    "nav_item": (2,), "today_item": (2,), "first_step": (2,)}
         for _f, _l, message, _c, _x in extract_from_dir(
                 ROOT / package, [("**/templates/**.html", "jinja2"), ("**.py", "python")], keywords=keywords,
                 options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):

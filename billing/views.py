@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from billing import api, services
 from billing import efficiency_document as document
+from billing import today as _today_items  # noqa: F401  (registers the start page's items for the pages below)
 from billing.efficiency import default_period, efficiency_report
 from billing.forms import (
     CHARGE_KIND_LABELS,

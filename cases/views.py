@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from cases import forms as F
 from cases import report_export, services
+from cases import today as today_items  # the start page's items, served by the lists below
 from cases.models import Case, Client
 from core import clock, signals, spreadsheets
 from core.extensions import db
@@ -107,11 +108,12 @@ def _manager_choices():
 @reads("clients")
 def clients():
     q = request.args.get("q", "")
+    due = request.args.get("due", "") if request.args.get("due") in today_items.CLIENT_DUE_LABELS else ""
     rows, page, pages, total = _paginate(
-        services.client_query(current_actor(), q), [Client.last_name, Client.first_name, Client.id]
+        services.client_query(current_actor(), q, due=due), [Client.last_name, Client.first_name, Client.id]
     )
     return render_template("cases/clients.html", clients=rows, page=page, pages=pages, total=total, q=q,
-                           count_cap=COUNT_CAP)
+                           count_cap=COUNT_CAP, due=due, due_labels=today_items.CLIENT_DUE_LABELS)
 
 
 def _client_data(form: F.ClientForm) -> dict:
@@ -310,9 +312,12 @@ def cases():
         "case_manager_id": arg_int("case_manager_id"),
         "service_area": request.args.get("service_area", ""),
         "q": request.args.get("q", ""),
+        "due": request.args.get("due", ""),
     }
     if args["status"] not in ("", "open", *F.PHASE_LABELS):
         args["status"] = ""
+    if args["due"] not in today_items.CASE_DUE_LABELS:
+        args["due"] = ""
     query = services.search_cases(current_actor(), **args)
     rows, page, pages, total = _paginate(query, [Case.opened_on.desc(), Case.id.desc()])
     managers = dict(services.case_managers())
@@ -327,6 +332,7 @@ def cases():
         managers=managers,
         areas=_area_choices(),
         phases=F.PHASE_LABELS,
+        due_labels=today_items.CASE_DUE_LABELS,
         filter_args={k: v for k, v in args.items() if v},
     )
 

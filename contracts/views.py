@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from contracts import rendering, services
+from contracts import today as today_items  # the start page's items, served by the contract list below
 from contracts.api import MIMETYPES
 from contracts.forms import (
     BILLING_CYCLE_LABELS,
@@ -49,8 +50,10 @@ def contracts():
     status = request.args.get("status") or None
     if status not in STATUS_LABELS:
         status = None
-    return render_template("contracts/contracts.html", contracts=services.list_contracts(status=status),
-                           status=status, statuses=STATUS_LABELS)
+    due = request.args.get("due") if request.args.get("due") in today_items.DUE_LABELS else None
+    rows = services.list_contracts(status=status, due=due, actor=current_actor())
+    return render_template("contracts/contracts.html", contracts=rows, status=status, statuses=STATUS_LABELS,
+                           due=due, due_labels=today_items.DUE_LABELS)
 
 
 def _contract_form(contract=None) -> ContractForm:

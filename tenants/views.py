@@ -160,9 +160,10 @@ def dashboard():
 @requires("tenant.read")
 def _overview():
     from tenants.navigation import navigation
+    from tenants.today import items_for
 
     tiles = [n for n in navigation() if n["endpoint"] != "tenants.dashboard"]
-    return render_template("tenants/dashboard.html", tiles=tiles)
+    return render_template("tenants/dashboard.html", tiles=tiles, today_items=items_for(g.membership))
 
 
 @tenant_bp.route("/settings", methods=["GET", "POST"])

@@ -189,7 +189,8 @@ def test_every_ui_string_has_a_german_translation():
             with po.open("rb") as f:
                 translated |= {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id and m.string}
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "nav_item": (2,)}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "nav_item": (2,),
+                "today_item": (2,), "first_step": (2,)}
     missing = set()
     for package in packages:
         for _file, _line, message, _comments, _ctx in extract_from_dir(

@@ -1,5 +1,6 @@
 """Cases: opening, phases and outcome, who sees which case, search."""
 
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, or_, select
@@ -14,6 +15,8 @@ from cases.models import (
     ServiceEntry,
 )
 from cases.services.clients import name_matches, sees_all_cases, visible_clients
+from cases.services.due import CASE_DUE_KEYS as DUE_KEYS
+from cases.services.due import case_condition as due_condition
 from cases.services.timeline import record_event
 from core import audit
 from core import validation as v
@@ -81,10 +84,14 @@ def may_see_case_note(case: Case, actor: Actor) -> bool:
 
 
 def search_cases(
-    actor: Actor, *, status: str = "", case_manager_id: int | None = None, service_area: str = "", q: str = ""
+    actor: Actor, *, status: str = "", case_manager_id: int | None = None, service_area: str = "", q: str = "",
+    due: str = "", on: date | None = None,
 ):
-    """The case list query with its filters (status, case manager, service area of a need or entry, name)."""
+    """The case list query with its filters (status, case manager, service area of a need or entry, name, and
+    what is due on `on`: cases.services.due, the start page's lists)."""
     query = case_query(actor).join(Client, and_(Client.id == Case.client_id, Client.tenant_id == Case.tenant_id))
+    if due in DUE_KEYS:
+        query = query.where(due_condition(due, on or today()))
     if status == "open":
         query = query.where(Case.status != "closed")
     elif status:

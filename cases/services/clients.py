@@ -1,5 +1,6 @@
 """Clients (single parents) and their children: records, pseudonyms, who may see what."""
 
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -12,6 +13,7 @@ from cases.models import (
     Client,
     fold_variants,
 )
+from cases.services.due import CLIENT_DUE_KEYS, client_condition
 from core import audit
 from core import validation as v
 from core.audit import Actor
@@ -157,10 +159,13 @@ def name_matches(search: str):
     return or_(*(like(v) for v in fold_variants(search.strip())))
 
 
-def client_query(actor: Actor | None, search: str = ""):
+def client_query(actor: Actor | None, search: str = "", due: str = "", on: date | None = None):
+    """The client list with its filters: a name, and what is due on `on` (cases.services.due: `consents`)."""
     query = visible_clients(actor)
     if (search or "").strip():
         query = query.where(name_matches(search))
+    if actor is not None and due in CLIENT_DUE_KEYS:
+        query = query.where(client_condition(due, on or today(), actor))
     return query
 
 

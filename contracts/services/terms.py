@@ -1,5 +1,6 @@
 """Contract terms: parties, validity, rate lines, budget; drafting and changing a draft."""
 
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
@@ -16,7 +17,7 @@ from contracts.models import (
     RateLine,
 )
 from contracts.services.templates import ensure_default_template
-from core import audit
+from core import audit, clock
 from core import validation as v
 from core.audit import Actor
 from core.extensions import db
@@ -216,10 +217,16 @@ def get_contract(contract_id: int) -> Contract:
     return v.get_or_404(Contract, contract_id, message=_l("No contract with id %(id)s.", id=contract_id))
 
 
-def list_contracts(status: str | None = None, agency_id: int | None = None):
+def list_contracts(status: str | None = None, agency_id: int | None = None, *, due: str | None = None,
+                   actor: Actor | None = None, on: date | None = None):
+    """Contracts, newest first; `due` (with the actor) filters by what is due on `on` (contracts.services.due)."""
+    from contracts.services.due import DUE_KEYS, condition
+
     query = select(Contract).order_by(Contract.valid_from.desc(), Contract.id.desc())
     if status:
         query = query.where(Contract.status == status)
+    if due in DUE_KEYS and actor is not None:
+        query = query.where(condition(due, actor, on or clock.today()))
     if agency_id:
         query = query.where(Contract.agency_id == agency_id)
     return db.session.scalars(query).unique().all()

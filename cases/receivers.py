@@ -2,7 +2,7 @@
 directory entry that someone wants to delete."""
 from flask_babel import lazy_gettext as _l
 
-from cases.models import Consent, Goal, Need, Referral, ServiceEntry
+from cases.models import Case, Consent, Goal, Need, Referral, ServiceEntry
 from core import signals
 from network.models import Agency, Partner, ServiceArea
 
@@ -28,5 +28,15 @@ def referenced_by_cases(row, **_kwargs) -> str | None:
     return signals.still_referenced(REFERENCES, row)
 
 
+def active_cases(tenant, **_kwargs) -> dict:
+    """For the platform admin console: the alliance's cases that are not closed (runs inside its context)."""
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+
+    return {"active_cases": db.session.scalar(select(func.count(Case.id)).where(Case.status != "closed"))}
+
+
 def connect_signals() -> None:
     signals.deletion_refused.connect(referenced_by_cases, weak=False)
+    signals.tenant_usage.connect(active_cases, weak=False)

@@ -170,10 +170,14 @@ def _register_blueprints(app: Flask) -> None:
     from cases.views import bp as cases_pages
     from contracts.views import bp as contracts_pages
     from network.views import bp as network_pages
+    from tenants.admin_views import bp as admin_console
+    from tenants.admin_views import export_bp as tenant_export
     from tenants.views import auth_bp, public_bp, tenant_auth_bp, tenant_bp
 
     for bp in (public_bp, auth_bp, tenant_auth_bp, tenant_bp, network_pages, cases_pages, contracts_pages,
                billing_pages, billing_portal):
+        app.register_blueprint(bp)
+    for bp in (admin_console, tenant_export):  # the platform admin console (/admin) and the owners' export
         app.register_blueprint(bp)
     from tenants.stripe_views import bp as subscription_pages
     from tenants.stripe_views import webhook_bp as stripe_webhook

@@ -11,7 +11,7 @@ from core.tenancy.tasks import TenantTask
 celery_app = Celery("buendnisnetz", task_cls=TenantTask)
 
 # every package's tasks, for workers (by name: core wires the packages, it does not import them)
-TASK_MODULES = ("network.tasks", "cases.tasks", "contracts.tasks", "billing.tasks")
+TASK_MODULES = ("tenants.tasks", "network.tasks", "cases.tasks", "contracts.tasks", "billing.tasks")
 BEAT_SCHEDULE = {
     "cases-retention-nightly": {"task": "cases.apply_retention_all", "schedule": crontab(hour=3, minute=15)},
     "contracts-reminders": {"task": "contracts.send_all_reminders", "schedule": crontab(hour=6, minute=30)},
@@ -20,6 +20,8 @@ BEAT_SCHEDULE = {
     "billing-closed-periods": {"task": "billing.bill_closed_periods_all",
                                "schedule": crontab(hour=4, minute=30, day_of_month="1-3")},
     "billing-dunning-daily": {"task": "billing.send_dunning_all", "schedule": crontab(hour=7, minute=0)},
+    # alliances whose grace period after closing is over: their data is deleted for good (tenants.admin.purge)
+    "tenants-purge-closed": {"task": "tenants.purge_closed_tenants", "schedule": crontab(hour=2, minute=45)},
 }
 
 

@@ -35,6 +35,16 @@ PageLink (or None when the row is not theirs to link).""")
 tenant_usage = _signals.signal("tenant-usage", doc="""What an alliance uses, for the platform admin console
 (sender: the Tenant; runs inside its context). Receivers return a dict of counts, e.g. {"active_cases": 12}.""")
 
+retention_holds = _signals.signal("retention-holds", doc="""What the law says must outlive a closed alliance (sender:
+the Tenant; kwarg today; runs inside its context): before its rows are deleted for good (tenants.admin.purge),
+each package returns a RetentionHold naming the rows of its tables to keep, or None.""")
+
+
+class RetentionHold(NamedTuple):
+    rows: dict  # table name -> ids to keep (rows they reference through foreign keys are kept with them)
+    until: object  # the date until which they must be kept (datetime.date)
+    reason: str  # the law, e.g. "§ 147 AO, § 14b UStG"
+
 
 class PageLink(NamedTuple):
     section: str  # the heading the link stands under
@@ -49,6 +59,8 @@ REQUIRED: dict[NamedSignal, int] = {
     service_funded: 1,  # contracts (funding approvals)
     agency_choices: 1,  # network
     page_links: 2,  # contracts (a case's funding approvals), billing (a contract's efficiency report)
+    tenant_usage: 2,  # cases (active cases), billing (invoices this year)
+    retention_holds: 1,  # billing (issued invoices and credit notes within their retention period)
 }
 
 

@@ -49,6 +49,11 @@ def path_of(relative: str, tenant_id: int) -> Path:
     return full
 
 
+def tenant_prefix(tenant_id: int) -> Path:
+    """The folder that holds every file of the tenant (it may not exist yet)."""
+    return _root() / str(int(tenant_id))
+
+
 def read(relative: str, tenant_id: int) -> bytes:
     return path_of(relative, tenant_id).read_bytes()
 

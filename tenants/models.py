@@ -3,7 +3,7 @@ become a member, and API tokens."""
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -38,6 +38,10 @@ class Tenant(Timestamped, db.Model):
     status_reason: Mapped[str] = mapped_column(Text, default="", server_default="", nullable=False)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # closed for good (tenants.admin.purge): when its rows and files were deleted, and what the law made us keep
+    # ({"tables": {table: rows}, "files": n, "until": "YYYY-MM-DD"}); the tenant row stays as a tombstone
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    kept_after_purge: Mapped[dict | None] = mapped_column(JSON)
     # the plan (tenants.plans) and the Stripe subscription that pays for it (none on the free plan)
     plan: Mapped[str] = mapped_column(String(20), default="free", server_default="free", nullable=False)
     # trialing | active | past_due | canceled | incomplete | unpaid, as Stripe reports it; None: no subscription

@@ -49,6 +49,8 @@ def enter_tenant_from_slug(slug: str | None):
 
         # a platform admin impersonating this alliance (time-limited, audited, with a second factor)
         membership = impersonation.membership_for(tenant)
+        if membership is None and impersonation.expired_for(tenant):
+            return redirect(url_for("admin.impersonation_expired"))
     if membership is None:
         # Not a member: the tenant's pages do not exist for this user, and its name is not shown either.
         abort(404)
@@ -74,6 +76,8 @@ def current_actor() -> Actor:
     membership = g.get("membership") or g.get("api_membership")
     user_id = current_user.id if current_user.is_authenticated else (membership.user_id if membership else None)
     label = membership.user.email if membership is not None else (current_user.email if user_id else "anonymous")
+    # a platform admin impersonating the alliance is named as such (tenants.impersonation.StandIn)
+    label = getattr(membership, "actor_label", label)
     return Actor(user_id=user_id, role=membership.role if membership else None, ip=request.remote_addr, label=label)
 
 

@@ -21,6 +21,8 @@ def upgrade():
         batch_op.add_column(sa.Column('status_reason', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('closes_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('purged_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('kept_after_purge', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('plan', sa.String(length=20), server_default='free', nullable=False))
         batch_op.add_column(sa.Column('subscription_status', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('stripe_customer_id', sa.String(length=255), nullable=True))
@@ -102,5 +104,5 @@ def downgrade():
         for column in ('require_second_factor', 'suspended_by', 'subscription_event_at', 'past_due_since',
                        'current_period_end', 'trial_ends_at',
                        'stripe_subscription_id', 'stripe_customer_id', 'subscription_status', 'plan',
-                       'closes_at', 'status_changed_at', 'status_reason'):
+                       'kept_after_purge', 'purged_at', 'closes_at', 'status_changed_at', 'status_reason'):
             batch_op.drop_column(column)

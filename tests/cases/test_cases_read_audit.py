@@ -9,6 +9,8 @@ NO_CLIENT_DATA_BLUEPRINTS = {
     "public": "the public landing page", "auth": "login, password reset and invitation pages",
     "tenant_auth": "the alliance's login redirect", "api-docs": "the OpenAPI document",
     "api_tenant": "the alliance's own issuer data", "api_tokens": "the member's own API tokens",
+    "admin": "the platform admin console: alliances, counts, subscriptions, members and audit actions without "
+             "their changes; its export is audited as tenant.exported in the alliance's own log",
 }
 NO_CLIENT_DATA = {
     "static": "files of the UI", "healthz": "process health", "readyz": "readiness",
@@ -34,6 +36,7 @@ NO_CLIENT_DATA = {
     "api_invoices.get_invoice": "an invoice's lines and payments (its statement of services is audited)",
     "tenants.dashboard": "the start page", "tenants.members": "the alliance's staff",
     "tenants.settings": "the alliance's issuer data", "tenants.tokens": "API tokens",
+    "tenant_export.owner_export": "a page with a button; the export (POST) is audited as tenant.exported",
 }
 
 

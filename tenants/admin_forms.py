@@ -1,0 +1,16 @@
+"""Forms of the platform admin console: every change of an alliance's status, and an impersonation, needs a
+reason (it goes into the alliance's audit log)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")),
+                                                     Length(max=500)],
+                           description=_l("Recorded in the alliance's audit log and shown to its members."))
+
+
+class ConfirmForm(FlaskForm):
+    """A button with CSRF protection and nothing else."""

@@ -2,11 +2,11 @@
 
 Agency members see only `GET` on invoices addressed to their own agency and on those invoices' files.
 """
-from flask import Response, g, url_for
+from flask import Response, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from billing import services
+from billing import invoice_documents, services
 from billing.models import BillingRun, Invoice
 from billing.schemas import (
     CreditNoteSchema,
@@ -240,6 +240,8 @@ def download(invoice: Invoice, kind: str) -> Response:
     if found is None:
         raise Conflict(_l("The file is still being made; try again in a moment."))
     data, mime, name = found
+    if kind == "statement_csv" and request.args.get("header") == "keys":
+        data = invoice_documents.with_key_header(data)
     audit.record(current_actor(), "invoice.download", invoice, diff={"file": [None, name]})
     return Response(data, content_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

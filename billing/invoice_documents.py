@@ -48,6 +48,8 @@ STATEMENT_KIND_LABELS = {
     "period": "Pauschale (Abrechnungszeitraum)",
 }
 STATEMENT_HEADER = ("Fall (Pseudonym)", "Datum", "Monat", "Leistungsbereich", "Art", "Minuten", "Betrag")
+# the same columns under stable keys, for scripts (`?header=keys`); the rows stay as they are
+STATEMENT_KEYS = ("pseudonym", "on", "month", "service_area", "kind", "minutes", "amount")
 
 # Characters XML 1.0 forbids, and the ones docxtpl turns into structure (\a paragraph, \f page break).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -330,6 +332,12 @@ def statement_csv(invoice: dict, rows: list[dict]) -> bytes:
     writer.writerows(_statement_rows(rows, for_csv=True))
     writer.writerow(_total_row(rows, total))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def with_key_header(statement: bytes) -> bytes:
+    """A stored statement CSV with its German header row replaced by the stable keys (the file itself stays)."""
+    _header, _newline, rest = statement.decode("utf-8-sig").partition("\n")
+    return ("\ufeff" + ";".join(STATEMENT_KEYS) + "\r\n" + rest).encode("utf-8")
 
 
 def statement_docx(invoice: dict, rows: list[dict]) -> bytes:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from cases.forms import EMPLOYMENT_LABELS, ESF_EXIT_LABELS, OUTCOME_LABELS
 
 HEADER = (_l("Section"), _l("Indicator"), _l("Value"))
+KEY_HEADER = ("section", "indicator", "value")  # `?header=keys`: stable keys and codes, for scripts
 SECTIONS = {
     "period": _l("Period"),
     "cases": _l("Cases"),

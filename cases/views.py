@@ -695,11 +695,15 @@ def _report_download(extension: str, mimetype: str, body) -> Response:
 
 
 def _csv(rows) -> str:
+    if request.args.get("header") == "keys":  # for scripts: stable keys and codes, ISO dates
+        return spreadsheets.csv_text(list(report_export.KEY_HEADER), rows)
     header = [str(h) for h in report_export.HEADER]
     return spreadsheets.csv_text(header, report_export.readable_rows(rows, for_csv=True))
 
 
 def _xlsx(rows) -> bytes:
+    if request.args.get("header") == "keys":
+        return spreadsheets.xlsx_bytes(_("Report"), list(report_export.KEY_HEADER), rows)
     return spreadsheets.xlsx_bytes(_("Report"), [str(h) for h in report_export.HEADER],
                                    report_export.readable_rows(rows, for_csv=False))
 

@@ -195,20 +195,14 @@ def contract(contract_id: int):
 
 
 def _readable_diff(rows: list[tuple[str, object, object]]) -> list[tuple[str, str, str]]:
-    """Term names as the form labels them, money in euros, dates German."""
-    labels = {name: field.label.text for name, field in ContractForm(meta={"csrf": False})._fields.items()}
-    labels.update({"budget_cents": _("Budget cap"), "agency_id": _("Funding agency"), "rates": _("Compensation")})
+    """Term names as the form labels them, money in euros, dates German, codes and ids by their names
+    (contracts.labels, the same words as the audit log)."""
+    from core.labels import field_text, value_text
 
     def show(name, value):
-        if value is None or value == "":
-            return "–"
-        if name.endswith("_cents"):
-            return format_cents(value)
-        if hasattr(value, "strftime"):
-            return value.strftime("%d.%m.%Y")
-        return str(value)
+        return value_text("contracts", name, value.isoformat() if hasattr(value, "isoformat") else value)
 
-    return [(str(labels.get(name, name)), show(name, old), show(name, new)) for name, old, new in rows]
+    return [(field_text("contracts", name), show(name, old), show(name, new)) for name, old, new in rows]
 
 
 @bp.post("/contracts/<int:contract_id>/transition")

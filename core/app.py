@@ -54,7 +54,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=_translation_dirs())
+    from core.clock import zone
+
+    # times people read are in the tenant's zone (the database holds UTC)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=zone,
+                   default_translation_directories=_translation_dirs())
     # times with four-digit years ("02.12.2026, 16:29"), not the locale's short "02.12.26"
     babel.date_formats["datetime.short"] = "dd.MM.yyyy, HH:mm"
 
@@ -67,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_celery(app)
     _register_blueprints(app)
     _connect_signals()
+    _register_labels(app)
 
     from core.errors import register_error_handlers
 
@@ -220,6 +225,22 @@ def _connect_signals() -> None:
                     billing_receivers.connect_signals, billing_demo.connect_signals):
         connect()
     signals.check_connected()
+
+
+def _register_labels(app: Flask) -> None:
+    """The names of each package's objects, fields, codes and audited actions (core.labels), for the audit log."""
+    from billing import labels as billing_labels
+    from cases import labels as cases_labels
+    from contracts import labels as contracts_labels
+    from core import labels
+    from network import labels as network_labels
+    from tenants import labels as tenants_labels
+
+    for register in (tenants_labels.register, network_labels.register, cases_labels.register,
+                     contracts_labels.register, billing_labels.register):
+        register()
+    app.jinja_env.globals.update(labelled_diff=labels.labelled_diff, object_text=labels.object_text,
+                                 action_text=labels.action_text)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,0 +1,40 @@
+"""What the audit log calls the tenant's own objects and actions (core.labels)."""
+from flask_babel import lazy_gettext as _l
+
+from core import labels
+from core.extensions import db
+from tenants.forms import MemberForm, TenantForm
+from tenants.models import Tenant
+from tenants.roles import ROLE_LABELS
+
+
+def _tenant_name(tenant_id) -> str | None:
+    tenant = db.session.get(Tenant, tenant_id)
+    return tenant.name if tenant else None
+
+
+def register() -> None:
+    roles = {str(role): label for role, label in ROLE_LABELS.items()}
+    labels.register_fields({
+        "status": _l("Status"), "note": _l("Note"), "name": _l("Name"), "title": _l("Title"), "email": _l("E-mail"),
+        "reason": _l("Reason"), "on": _l("On"), "number": _l("Number"), "version": _l("Version"),
+        "file": _l("File"), "format": _l("Format"), "count": _l("Number of entries"), "period": _l("Period"),
+        "sha256": _l("Checksum (SHA-256)"), "user": _l("User"), "role": _l("Role"), "minutes": _l("Minutes"),
+        "kind": _l("Kind"), "address": _l("Address"), "contact": _l("Contact person"),
+        "created_at": _l("Created at"),
+    })
+    labels.register_object("tenants", labels.ObjectLabels(
+        _l("Alliance"), fields={**labels.form_labels(TenantForm), "slug": _l("Address in the URL")},
+        name_of=_tenant_name))
+    labels.register_object("memberships", labels.ObjectLabels(_l("Membership"), choices={"role": roles}))
+    labels.register_object("invitations", labels.ObjectLabels(
+        _l("Invitation"), fields=labels.form_labels(MemberForm), choices={"role": roles}))
+    labels.register_object("audit_events", labels.ObjectLabels(_l("Audit log")))
+    labels.register_object("api_tokens", labels.ObjectLabels(_l("API token")))
+    labels.register_actions({
+        "tenant.create": _l("Alliance created"), "tenant.update": _l("Alliance data changed"),
+        "membership.create": _l("Member added"), "membership.update": _l("Role changed"),
+        "membership.delete": _l("Member removed"), "invitation.create": _l("Invitation sent"),
+        "invitation.accept": _l("Invitation accepted"), "invitation.revoke": _l("Invitation withdrawn"),
+        "api_token.revoke": _l("API token revoked"),
+    })

@@ -21,11 +21,13 @@ from core.extensions import db
 from core.forms import arg_int, flash_outcome, run_form
 from network import services as network
 from tenants.access import reads, requires
+from tenants.first_steps import any_row, first_step
 from tenants.navigation import nav_item
 from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("cases", __name__)
 nav_item("cases.caseload", "My caseload", "cases.write", 10)
+first_step("case", "Open the first case", "cases.new_case", "cases.write", any_row(Case), 40)
 nav_item("cases.cases", "Cases", "cases.read", 12)
 ENTRIES_PER_PAGE = 50  # service entries per page of the case file
 COUNT_CAP = 1000  # lists count their matches up to here; a search narrows a longer list

@@ -22,6 +22,7 @@ from contracts.forms import (
     TransitionForm,
 )
 from contracts.lifecycle import allowed_next
+from contracts.models import Contract
 from core import audit, clock, signals, storage
 from core.extensions import db
 from core.forms import apply_service_errors, flash_outcome, run_form
@@ -29,11 +30,14 @@ from core.money import cents_to_input, format_cents, parse_euros
 from core.problems import ServiceError, ValidationFailed
 from network import services as network
 from tenants.access import reads, requires
+from tenants.first_steps import any_row, first_step
 from tenants.navigation import nav_item
 from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("contracts", __name__)
 nav_item("contracts.contracts", "Contracts", "contracts.read", 25)
+first_step("contract", "Draft the first contract from the default template", "contracts.new_contract",
+           "contracts.write", any_row(Contract), 30)
 
 
 # --- contracts ----------------------------------------------------------------------------------------------

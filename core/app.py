@@ -177,8 +177,12 @@ def _register_blueprints(app: Flask) -> None:
     from network.views import bp as network_pages
     from tenants.admin_views import bp as admin_console
     from tenants.admin_views import export_bp as tenant_export
+    from tenants.signup_views import bp as signup_pages
+    from tenants.signup_views import tenant_legal_bp
     from tenants.views import auth_bp, public_bp, tenant_auth_bp, tenant_bp
 
+    for bp in (signup_pages, tenant_legal_bp):
+        app.register_blueprint(bp)
     for bp in (public_bp, auth_bp, tenant_auth_bp, tenant_bp, network_pages, cases_pages, contracts_pages,
                billing_pages, billing_portal):
         app.register_blueprint(bp)
@@ -189,6 +193,11 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(stripe_webhook)
     app.register_blueprint(subscription_pages)
+    from tenants.account_views import bp as account_pages
+    from tenants.second_factor_setting import bp as second_factor_setting
+
+    app.register_blueprint(account_pages)
+    app.register_blueprint(second_factor_setting)
 
     api.init_app(app)
     from core.api import register_security_scheme

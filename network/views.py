@@ -9,12 +9,15 @@ from flask_babel import gettext as _
 from core.forms import flash_outcome, run_form
 from network import services
 from network.forms import AGENCY_KIND_LABELS, PARTNER_KIND_LABELS, AgencyForm, PartnerForm, ServiceAreaForm
+from network.models import Agency
 from tenants.access import requires
+from tenants.first_steps import any_row, first_step
 from tenants.navigation import nav_item
 from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("network", __name__)
 nav_item("network.agencies", "Funding agencies", "agencies.read", 30)
+first_step("agency", "Add the first funding agency", "network.new_agency", "agencies.write", any_row(Agency), 20)
 nav_item("network.partners", "Partners", "agencies.read", 32)
 nav_item("network.service_areas", "Service areas", "service_areas.write", 88)
 

@@ -74,6 +74,28 @@ def add_member(slug, email, role, agency_id, password, name):
     click.echo(f"{user.email} is {role} of {slug}.")
 
 
+@platform_cli.command("totp-setup")
+@click.argument("email")
+def totp_setup(email):
+    """Switch on the second factor of an account (the first admin of a fresh install): prints the secret, the
+    otpauth URI for an authenticator app and the recovery codes. An existing second factor is replaced."""
+    from tenants import second_factor
+    from tenants.models import User
+
+    user = db.session.scalar(select(User).where(User.email == services.normalize_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account {email}.")
+    secret = second_factor.new_secret()
+    codes = second_factor.set_up_without_code(user, secret, CLI_ACTOR)
+    db.session.commit()
+    click.echo(f"Second factor of {user.email} switched on (its sessions have ended).")
+    click.echo(f"Secret:      {secret}")
+    click.echo(f"otpauth URI: {second_factor.provisioning_uri(user, secret)}")
+    click.echo("Recovery codes (each works once; shown only now):")
+    for code in codes:
+        click.echo(f"  {code}")
+
+
 @platform_cli.command("set-active")
 @click.argument("email")
 @click.option("--active/--inactive", default=False, help="Deactivate (default) or reactivate the account.")

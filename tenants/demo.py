@@ -11,7 +11,7 @@ from core import signals
 from core.audit import Actor
 from core.extensions import db
 from core.tenancy.context import tenant_context
-from tenants import invitations, services
+from tenants import invitations, legal, services
 from tenants.models import Tenant, User
 
 DEMO_SLUG = "demo"
@@ -23,7 +23,9 @@ DEMO_USERS = [
     ("finanzen@demo.buendnisnetz.de", "Frank Finanzen", "finance"),
     ("lesend@demo.buendnisnetz.de", "Lea Lesend", "viewer"),
 ]
-ADMIN_EMAIL = "admin@buendnisnetz.de"
+ADMIN_EMAIL = "admin@demo.example"
+# the demo admin's TOTP secret: a code for the second factor is `python -c "import pyotp; print(pyotp.TOTP('…').now())"`
+ADMIN_TOTP_SECRET = "DEMOADMINTOTPSECRETBUENDNISNETZ2"
 ACTOR = Actor.system("demo seed")
 
 def seed_demo(reset: bool = False) -> list[str]:
@@ -43,7 +45,9 @@ def seed_demo(reset: bool = False) -> list[str]:
             iban="DE89370400440532013000", bic="COBADEFFXXX",
             contact_name="Ines Inhaberin", phone="+49 2381 123456", payment_days=30,
         )
+        tenant.plan = "network"  # the demo never meets a plan limit
         with tenant_context(tenant.id):
+            legal.record_acceptances(owner, ACTOR)  # the owner accepted the terms and the AV-Vertrag
             users = {"owner": owner}
             for email, name, role in DEMO_USERS[1:]:
                 user = services.get_or_create_user(email, DEMO_PASSWORD, name)
@@ -56,7 +60,10 @@ def seed_demo(reset: bool = False) -> list[str]:
                             "role": "case_manager"}, ACTOR)
             db.session.flush()  # tenant rows must be written while the tenant is in context
         if db.session.scalar(select(User).where(User.email == ADMIN_EMAIL)) is None:
-            services.create_user(ADMIN_EMAIL, DEMO_PASSWORD, "Plattform-Admin", platform_admin=True)
+            from tenants import second_factor
+
+            admin = services.create_user(ADMIN_EMAIL, DEMO_PASSWORD, "Plattform-Admin", platform_admin=True)
+            second_factor.set_up_without_code(admin, ADMIN_TOTP_SECRET, ACTOR)
         db.session.commit()
         lines.insert(0, "Demo alliance created.")
     else:
@@ -66,6 +73,8 @@ def seed_demo(reset: bool = False) -> list[str]:
         f"  Open   http://127.0.0.1:{os.environ.get('PORT', '5000')}/login?tenant=demo",
         f"  Logins (password for all: {DEMO_PASSWORD}):",
         *[f"    {email:42} {role}" for email, _, role in DEMO_USERS],
-        f"    {ADMIN_EMAIL:42} platform admin (leave 'alliance' empty)",
+        f"    {ADMIN_EMAIL:42} platform admin (leave 'alliance' empty), second factor: TOTP secret "
+        f"{ADMIN_TOTP_SECRET}",
+        f"      a current code: python -c \"import pyotp; print(pyotp.TOTP('{ADMIN_TOTP_SECRET}').now())\"",
     ]
     return lines

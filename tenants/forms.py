@@ -10,7 +10,7 @@ from tenants.roles import ROLE_LABELS, Role
 class LoginForm(FlaskForm):
     tenant = StringField(_l("Alliance (address)"), validators=[Optional(), Length(max=63)],
                          description=_l("The short name in your alliance's address, e.g. “demo”. "
-                                        "Empty for platform administrators."))
+                                        "Optional: without it you choose your alliance after logging in."))
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],

@@ -53,6 +53,7 @@ def invite(tenant: Tenant, data: dict, actor: Actor) -> Invitation:
     member = db.session.scalar(select(Membership).join(User).where(User.email == email))
     if member is not None:  # only members of this tenant are visible here: nothing leaks about other tenants
         raise Conflict(_l("This person is a member already."), {"email": [_l("Already a member.")]})
+    services.check_member_limit(tenant, email)
     now = utcnow()
     for earlier in db.session.scalars(select(Invitation).where(
             Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))):

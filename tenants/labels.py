@@ -37,4 +37,20 @@ def register() -> None:
         "membership.delete": _l("Member removed"), "invitation.create": _l("Invitation sent"),
         "invitation.accept": _l("Invitation accepted"), "invitation.revoke": _l("Invitation withdrawn"),
         "api_token.revoke": _l("API token revoked"),
+        "tenant.signup": _l("Alliance signed up online"), "acceptance.create": _l("Terms or AV-Vertrag accepted"),
+        "user.verify_email": _l("E-mail address confirmed"),
+        "subscription.checkout": _l("Subscription checkout started"),
+        "subscription.update": _l("Subscription changed (Stripe)"),
+        "tenant.suspend": _l("Alliance suspended"), "tenant.reactivate": _l("Alliance reactivated"),
+        "tenant.close": _l("Closing of the alliance ordered"), "tenant.exported": _l("All data exported"),
+        "tenant.purged": _l("Data deleted for good after closing"),
+        "impersonation.started": _l("Platform admin started viewing the alliance"),
+        "impersonation.ended": _l("Platform admin stopped viewing the alliance"),
+        "user.second_factor.enable": _l("Second factor switched on"),
+        "user.second_factor.disable": _l("Second factor switched off"),
+        "user.second_factor.recovery_codes": _l("New recovery codes made"),
     })
+    labels.register_object("acceptances", labels.ObjectLabels(
+        _l("Accepted document"), fields={"document": _l("Document"), "accepted_by": _l("Accepted by"),
+                                         "accepted_at": _l("Accepted at")},
+        choices={"document": {"terms": _l("Terms of service"), "dpa": _l("AV-Vertrag (Art. 28 GDPR)")}}))

@@ -25,6 +25,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "tokens.own": STAFF | {Role.AGENCY},  # see and revoke one's own API tokens
     "audit.read": ADMINS,
     "subscription.manage": {Role.OWNER},  # the Stripe subscription: plan, payment method, cancelation
+    "legal.read": {Role.OWNER},  # the accepted terms and data-processing agreement, as downloads
     "agencies.read": STAFF,
     "agencies.write": ADMINS | {Role.FINANCE},
     "service_areas.read": STAFF,

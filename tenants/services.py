@@ -21,7 +21,7 @@ from tenants.roles import ROLES, Role, can
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 # Slugs that would shadow platform URLs.
 RESERVED_SLUGS = {"api", "admin", "login", "logout", "static", "healthz", "readyz", "signup", "password", "lang",
-                  "stripe", "docs", "help", "select"}
+                  "stripe", "docs", "help", "select", "legal"}
 TENANT_FIELDS = ("name", "legal_name", "address", "tax_number", "vat_id", "iban", "bic", "email",
                  "register_number", "contact_name", "phone", "payment_days")
 PAYMENT_DAYS_DEFAULT, PAYMENT_DAYS_MAX = 30, 120
@@ -124,11 +124,25 @@ def add_member(tenant: Tenant, user: User, role: str, actor: Actor, agency_id: i
     check_member_role(role, agency_id, actor)
     if db.session.scalar(select(Membership).where(Membership.user_id == user.id)) is not None:
         raise Conflict(_l("This user is a member already."), {"email": [_l("Already a member.")]})
+    check_member_limit(tenant, user.email)
     membership = Membership(tenant_id=tenant.id, user_id=user.id, role=role, agency_id=agency_id)
     db.session.add(membership)
     db.session.flush()
     audit.record(actor, "membership.create", membership, diff={"user": [None, user.email], "role": [None, role]})
     return membership
+
+
+def check_member_limit(tenant: Tenant, email: str) -> None:
+    """409 when the plan allows no further member: members and open invitations count (the open invitation of
+    `email` itself is the one being replaced or accepted, so it does not)."""
+    from tenants.models import Invitation
+    from tenants.plans import check_limit
+
+    members = db.session.scalar(select(func.count()).select_from(Membership))
+    invited = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow(),
+        Invitation.email != normalize_email(email)))
+    check_limit(tenant, "members", members + invited)
 
 
 def change_member_role(membership: Membership, role: str, actor: Actor) -> Membership:

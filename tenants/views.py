@@ -13,6 +13,7 @@ from core.mail import send_mail
 from core.tenancy.context import set_tenant, tenant_context
 from tenants import invitations, services
 from tenants.access import reads, requires
+from tenants.first_steps import first_step
 from tenants.forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
@@ -39,6 +40,8 @@ nav_item("tenants.members", "Members", "members.manage", 80)
 nav_item("tenants.audit_log", "Audit log", "audit.read", 85)
 nav_item("tenants.tokens", "API tokens", "tokens.own", 88)
 nav_item("tenants.settings", "Settings", "tenant.write", 90)
+first_step("issuer", "Complete the issuer data (name, address, tax number, bank account, contact)",
+           "tenants.settings", "tenant.write", lambda tenant: not services.issuer_problems(tenant), 10)
 
 AUDIT_PAGE_SIZE = 50
 
@@ -59,7 +62,9 @@ def _safe_next(target: str | None) -> str | None:
 
 @public_bp.get("/")
 def index():
-    return render_template("tenants/index.html")
+    from tenants.signup_views import plan_rows
+
+    return render_template("tenants/index.html", plans=plan_rows())
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
@@ -83,7 +88,7 @@ def _log_in(form: LoginForm) -> str | None:
     slug = (form.tenant.data or "").strip().lower()
     user = services.authenticate(form.email.data, form.password.data)
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
-    ok = user is not None and (tenant is not None if slug else user.is_platform_admin)
+    ok = user is not None and (tenant is not None if slug else True)  # no alliance: tenants.picker chooses
     start = None
     if ok and tenant is not None:
         with tenant_context(tenant.id):
@@ -94,11 +99,24 @@ def _log_in(form: LoginForm) -> str | None:
         db.session.rollback()
         form.form_errors.append(_("E-mail, password or alliance are not correct."))
         return None
-    start_session(user)
+    # sign-up (tenants.signup): an address that is not confirmed yet cannot log in
+    if user.email_verified_at is None:
+        from tenants.signup_views import unverified_message
+
+        db.session.rollback()
+        form.form_errors.append(unverified_message(user.email, slug))
+        return None
     next_url = _safe_next(request.args.get("next"))
-    if tenant is not None:
-        return next_url or url_for(start or "tenants.dashboard", slug=tenant.slug)
-    return next_url or url_for("public.index")
+    target = next_url or (url_for(start or "tenants.dashboard", slug=tenant.slug) if tenant is not None else None)
+    if user.has_second_factor:  # not logged in before the code (tenants.account_views.login_second_factor)
+        from tenants import pending_login
+
+        pending_login.begin(user, target)
+        return url_for("account.login_second_factor")
+    start_session(user)
+    from tenants.picker import landing
+
+    return target or landing(user)
 
 
 @tenant_auth_bp.route("/login", methods=["GET", "POST"])
@@ -163,7 +181,10 @@ def _overview():
     from tenants.today import items_for
 
     tiles = [n for n in navigation() if n["endpoint"] != "tenants.dashboard"]
-    return render_template("tenants/dashboard.html", tiles=tiles, today_items=items_for(g.membership))
+    from tenants.first_steps import checklist
+
+    return render_template("tenants/dashboard.html", tiles=tiles, today_items=items_for(g.membership),
+                           first_steps=checklist(g.tenant, g.membership.role))
 
 
 @tenant_bp.route("/settings", methods=["GET", "POST"])
@@ -175,7 +196,11 @@ def settings():
         if run_form(form, lambda: services.update_tenant(g.tenant, data, current_actor())):
             flash(_("Saved."), "success")
             return redirect(url_for("tenants.settings"))
-    return render_template("tenants/settings.html", form=form, issuer_problems=services.issuer_problems(g.tenant))
+    from tenants.second_factor_setting import settings_panel
+    from tenants.signup_views import accepted_documents
+
+    return render_template("tenants/settings.html", form=form, issuer_problems=services.issuer_problems(g.tenant),
+                           second_factor=settings_panel(g.tenant), acceptances=accepted_documents(g.membership))
 
 
 def _agency_choices():

@@ -54,6 +54,13 @@ def enter_tenant_from_slug(slug: str | None):
     if membership is None:
         # Not a member: the tenant's pages do not exist for this user, and its name is not shown either.
         abort(404)
+    if tenant.require_second_factor:
+        from tenants import second_factor
+
+        if not second_factor.passed():
+            from tenants.account_views import enrolment_redirect
+
+            return enrolment_redirect(request.full_path)
     g.tenant = tenant
     g.membership = membership
     return None

@@ -207,6 +207,7 @@ def make_tenant(app):
         with app.app_context():
             owner = services.create_user(f"owner@{slug}.example.org", PASSWORD, f"Owner {slug}")
             tenant = services.create_tenant(slug, name or f"Alliance {slug}", owner, actor)
+            tenant.plan = "network"  # no plan limits by accident (tests/tenants/test_plan_limits.py tests them)
             fx = TenantFixture(tenant.id, tenant.slug, tenant.name)
             fx.users["owner"] = owner.email
             with tenant_context(tenant.id):

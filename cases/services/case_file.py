@@ -17,6 +17,7 @@ from cases.models import (
 from cases.services.clients import name_matches, sees_all_cases, visible_clients
 from cases.services.due import CASE_DUE_KEYS as DUE_KEYS
 from cases.services.due import case_condition as due_condition
+from cases.services.limits import check_active_case_limit
 from cases.services.timeline import record_event
 from core import audit
 from core import validation as v
@@ -136,6 +137,7 @@ def create_case(data: dict, actor: Actor) -> Case:
                        {"client_id": [_l("Already has an open case.")]})
     if status != "intake":
         raise Conflict(_l("A case starts in the intake phase; move it on step by step."))
+    check_active_case_limit()
     case = Case(
         client_id=client.id,
         case_manager_id=manager_id,
@@ -206,6 +208,8 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
             {"outcome": [_l("Only when the case is closed.")]},
         )
     check_transition(case, to, outcome or (case.outcome if case.status == "closed" else None))
+    if case.status == "closed" and not closing:
+        check_active_case_limit()  # reopening makes it active again
     old_status = case.status
     if closing:
         clean["outcome"] = outcome or case.outcome

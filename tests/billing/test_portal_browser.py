@@ -3,50 +3,18 @@ e-mails it (a local SMTP sink, aiosmtpd, started by the test, receives it with t
 kind exists, else the PDF), the agency's user logs in, lands on its invoices and downloads each file; another
 agency's user sees none of them (404 by URL). Skipped without /usr/bin/chromium (never downloads a browser)."""
 import re
-import socket
 import time
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 import pytest
 
 from tests.billing.test_billing_browser import _issue, _issuer_data
 from tests.billing.test_portal import _agency_user
 from tests.conftest import PASSWORD
+from tests.mail_sink import smtp_sink  # noqa: F401 - fixture
 from tests.test_browser import CHROMIUM, chromium_page, live_server  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_sink(app, monkeypatch):
-    """An SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message; the app sends its mail there."""
-    controller_mod = pytest.importorskip("aiosmtpd.controller")
-
-    received = []
-
-    class Sink:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-            received.append(message_from_bytes(envelope.original_content or envelope.content, policy=default_policy))
-            return "250 OK"
-
-    port = _free_port()
-    controller = controller_mod.Controller(Sink(), hostname="127.0.0.1", port=port)
-    controller.start()
-    for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_USE_TLS": False, "MAIL_USE_SSL": False,
-                       "MAIL_USERNAME": None}.items():
-        monkeypatch.setitem(app.config, key, value)
-    try:
-        yield received
-    finally:
-        controller.stop()
 
 
 def _log_in(page, base, slug, email):

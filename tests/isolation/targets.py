@@ -26,6 +26,7 @@ EXEMPT: dict[str, str] = {
     "static": "public static files, no tenant data",
     "auth.reset_password": "the argument is a signed token, not an object id; covered by tests/tenants/test_auth.py",
     "auth.invitation": "a signed token naming its tenant, not an object id; see tests/security/test_invitations.py",
+    "signup.verify": "a signed, expiring e-mail verification token, not an object id; tests/tenants/test_signup.py",
 }
 
 # endpoint prefixes that exist for platform admins only: every tenant member gets 404 there, with the own

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 NEW_PASSWORD = "Sonnenblume-Wiese-42"
 
 
-def test_newcomer_signs_up_verifies_and_follows_the_first_steps(app, live_server, chromium_page, smtp_sink):
+def test_newcomer_signs_up_verifies_and_follows_the_first_steps(app, live_server, chromium_page, smtp_sink):  # noqa: F811
     page = chromium_page
     page.goto(live_server + "/")
     page.get_by_role("link", name=re.compile("registrieren", re.I)).first.click()
@@ -59,7 +59,7 @@ def test_newcomer_signs_up_verifies_and_follows_the_first_steps(app, live_server
     assert other.locator(".flash-error, .flash-info, .flash-warning").count() >= 1
 
 
-def test_platform_admin_with_second_factor_suspends_an_alliance(app, live_server, chromium_page, tenant_a,
+def test_platform_admin_with_second_factor_suspends_an_alliance(app, live_server, chromium_page, tenant_a,  # noqa: F811
                                                                make_agency):
     from core.audit import Actor
     from core.extensions import db

@@ -11,6 +11,9 @@ NO_CLIENT_DATA_BLUEPRINTS = {
     "api_tenant": "the alliance's own issuer data", "api_tokens": "the member's own API tokens",
     "admin": "the platform admin console: alliances, counts, subscriptions, members and audit actions without "
              "their changes; its export is audited as tenant.exported in the alliance's own log",
+    "signup": "the public sign-up, its verification links and the published terms and AV-Vertrag",
+    "account": "the user's own account, second factor and the list of their alliances",
+    "legal": "the text of an accepted terms or AV-Vertrag version with who accepted it (no client data)",
 }
 NO_CLIENT_DATA = {
     "static": "files of the UI", "healthz": "process health", "readyz": "readiness",

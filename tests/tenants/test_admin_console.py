@@ -110,8 +110,9 @@ def test_the_list_shows_usage_and_searches_and_sorts(app, admin_client, tenant_a
     # files of earlier tests may lie under a reused tenant id (SQLite restarts ids): compare with before
     with app.test_request_context():
         before = {r.tenant.slug: r.usage["storage_bytes"] for r in admin.list_tenants()[0]}
+    extra = max(0, before["alpha"] - before["beta"]) + 2500
     with app.app_context():
-        storage.store(tenant_b.tenant_id, "test", b"x" * (extra := max(0, before["alpha"] - before["beta"]) + 2500), "bin")
+        storage.store(tenant_b.tenant_id, "test", b"x" * extra, "bin")
 
     with app.test_request_context():
         rows, total = admin.list_tenants(sort="active_cases", descending=True)

@@ -8,6 +8,14 @@
 # Build: docker build -t buendnisnetz .    The base matches CI's Debian 12 (bookworm): the system packages of
 # .ci/system-packages.txt are the ones the test suite ran against.
 
+# --- assets: the front-end packages of core/assets/package-lock.json (KERN UX, htmx), as .ci/setup installs them;
+# only the copied files of core/static/vendor/ leave this stage (axe-core, a dev dependency for the tests, does not)
+FROM node:20-bookworm-slim AS assets
+WORKDIR /assets
+COPY core/assets/package.json core/assets/package-lock.json core/assets/vendor.sh ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && sh vendor.sh /assets/vendor
+
 # --- builder: compilers and pip, never shipped ----------------------------------------------------------------
 FROM python:3.11-slim-bookworm AS builder
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -25,6 +33,7 @@ RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir "/deps[prod]" \
  && /opt/venv/bin/pip uninstall -y buendnisnetz
 COPY . /app/
+COPY --from=assets /assets/vendor /app/core/static/vendor
 # German is the default UI language: compile every package's catalogue; byte-compile the code once here, as the
 # final image runs with PYTHONDONTWRITEBYTECODE and a read-only /app
 RUN for dir in core tenants network cases contracts billing; do \

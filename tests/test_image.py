@@ -6,6 +6,7 @@ import ast
 import builtins
 import http.client
 import io
+import json
 import os
 import re
 import runpy
@@ -101,9 +102,14 @@ def test_ci_setup_reads_the_same_list():
     assert not [p for p in system_packages() if BUILD_TOOLS.fullmatch(p)]
 
 
+def stage(name: str):
+    (found,) = [s for s in stages() if s[0][1].endswith(f" AS {name}")]
+    return found
+
+
 def test_final_stage_has_no_build_tools_and_runs_unprivileged():
-    builder, final = stages()[0], stages()[-1]
-    assert len(stages()) == 2 and builder[0][1].endswith(" AS builder")
+    builder, final = stage("builder"), stages()[-1]
+    assert len(stages()) == 3 and stages()[1] is not final and " AS " not in final[0][1]
     for _keyword, args in (builder[0], final[0]):
         image = args.split()[0]
         assert re.fullmatch(r"python:3\.11-slim(-\w+)?", image), image
@@ -120,6 +126,25 @@ def test_final_stage_has_no_build_tools_and_runs_unprivileged():
     assert "PYTHONDONTWRITEBYTECODE=1" in env and "PYTHONUNBUFFERED=1" in env and "PATH=/opt/venv/bin:" in env
     assert ("WORKDIR", "/app") in final and ("EXPOSE", "8000") in final
     assert ("CMD", '["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]') in final
+
+
+def test_front_end_packages_come_from_the_lockfile_as_in_setup():
+    """The image's KERN UX and htmx are those of core/assets/package-lock.json, copied by the one script that
+    .ci/setup runs too; node and the packages stay in their own stage, and axe-core (tests only) is left out."""
+    assets = stage("assets")
+    assert assets[0][1].startswith("node:") and "-bookworm" in assets[0][1]
+    runs = " ".join(args for keyword, args in assets if keyword == "RUN")
+    assert "npm ci --omit=dev" in runs and "sh vendor.sh /assets/vendor" in runs
+    copied = " ".join(args for keyword, args in assets if keyword == "COPY")
+    assert all(name in copied for name in ("package.json", "package-lock.json", "vendor.sh"))
+    assert ("COPY", "--from=assets /assets/vendor /app/core/static/vendor") in stage("builder")
+    setup = (ROOT / ".ci" / "setup").read_text()
+    assert "npm ci --prefix core/assets" in setup and "sh core/assets/vendor.sh" in setup
+    lock = json.loads((ROOT / "core" / "assets" / "package-lock.json").read_text())
+    versions = {name.removeprefix("node_modules/"): entry for name, entry in lock["packages"].items() if name}
+    assert {"@kern-ux/native", "htmx.org", "axe-core"} <= set(versions)
+    assert versions["axe-core"].get("dev") is True
+    assert "core/static/vendor/" in (ROOT / ".gitignore").read_text().split(), "built, never committed"
 
 
 def test_documented_commands_exist():
@@ -149,6 +174,8 @@ def test_build_context_holds_what_the_image_runs():
     assert needed | {"pyproject.toml", "wsgi.py", "gunicorn.conf.py", "migrations", ".ci/system-packages.txt"} \
         <= allowed
     assert not allowed & {".venv", "instance", ".git", "tests"}
+    # a developer's node_modules and vendored copies stay out: the image builds its own from the lockfile
+    assert {"core/assets/node_modules", "core/static/vendor"} <= set(lines)
 
 
 def load_conf(monkeypatch, **env) -> dict:

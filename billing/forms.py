@@ -1,8 +1,9 @@
 """Forms of the billing pages (Flask-WTF, so every POST carries its CSRF token) and the labels people read."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from core.forms import PageForm
 
 RUN_STATUS_LABELS = {
     "pending": _l("waiting"),
@@ -36,21 +37,21 @@ CREDIT_NOTE_PDF_LABEL = _l("Credit note (PDF)")
 FILE_STATE_LABELS = {"pending": _l("being made"), "failed": _l("could not be made")}
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(PageForm):
     period = StringField(_l("Billing period"), validators=[DataRequired(), Length(max=7)],
                          description=_l("A month (2026-10) or a quarter (2026-Q4)."))
 
 
-class PaymentForm(FlaskForm):
-    on = DateField(_l("Paid on"), validators=[DataRequired()])
+class PaymentForm(PageForm):
+    on = DateField(_l("Paid on"), validators=[InputRequired()])
     amount = StringField(_l("Amount in euros"), validators=[DataRequired(), Length(max=20)],
                          description=_l("For example 789,36"))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
-class CreditNoteForm(FlaskForm):
+class CreditNoteForm(PageForm):
     reason = TextAreaField(_l("Reason for the credit note"), validators=[DataRequired(), Length(max=300)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PageForm):
     """A button without fields: the CSRF token only."""

@@ -1,7 +1,6 @@
 """Forms of the case-management pages. Choices that depend on the tenant are filled in by the views."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,9 +12,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from cases.models import CASE_PHASES
+from core.forms import PageForm
 
 PHASE_LABELS = {
     "intake": _l("Intake"),
@@ -118,7 +118,7 @@ def _choices(labels: dict, blank: str | None = None) -> list:
     return [("", blank), *options] if blank is not None else options
 
 
-class ClientForm(FlaskForm):
+class ClientForm(PageForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(min=1900, max=2100)])
@@ -147,7 +147,7 @@ class ClientForm(FlaskForm):
     )
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(PageForm):
     recipient = SelectField(_l("Receiving agency or partner"), validators=[DataRequired()])
     purposes = TextAreaField(_l("Purposes"), validators=[DataRequired(), Length(max=2000)])
     data_items = SelectMultipleField(
@@ -161,11 +161,11 @@ class ConsentForm(FlaskForm):
     expires_on = DateField(_l("Expires on"), validators=[Optional()])
 
 
-class OnForm(FlaskForm):
+class OnForm(PageForm):
     on = DateField(_l("On"), validators=[Optional()])
 
 
-class CaseForm(FlaskForm):
+class CaseForm(PageForm):
     client_id = SelectField(_l("Client"), coerce=str, validators=[DataRequired()])
     case_manager_id = SelectField(_l("Assigned case manager"), coerce=str, validators=[DataRequired()])
     opened_on = DateField(_l("Opened on"), validators=[Optional()])
@@ -177,7 +177,7 @@ class CaseForm(FlaskForm):
     )
 
 
-class CaseEditForm(FlaskForm):
+class CaseEditForm(PageForm):
     case_manager_id = SelectField(_l("Assigned case manager"), coerce=str, validators=[DataRequired()])
     next_review_on = DateField(_l("Next review on"), validators=[Optional()])
     confidential_note = TextAreaField(
@@ -187,7 +187,7 @@ class CaseEditForm(FlaskForm):
     )
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(PageForm):
     status = SelectField(_l("Phase"), choices=[(p, PHASE_LABELS[p]) for p in CASE_PHASES])
     outcome = SelectField(_l("Outcome (when closing)"), choices=_choices(OUTCOME_LABELS, _l("– none –")), default="")
     esf_exit_status = SelectField(
@@ -198,7 +198,7 @@ class PhaseForm(FlaskForm):
     closed_on = DateField(_l("Closed on (when closing)"), validators=[Optional()], description=_l("Empty: today."))
 
 
-class NeedForm(FlaskForm):
+class NeedForm(PageForm):
     service_area = SelectField(_l("Service area"), validators=[DataRequired()])
     priority = SelectField(_l("Priority"), choices=_choices(PRIORITY_LABELS), default="medium")
     agency_id = SelectField(
@@ -210,7 +210,7 @@ class NeedForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
-class GoalForm(FlaskForm):
+class GoalForm(PageForm):
     title = StringField(_l("Goal"), validators=[DataRequired(), Length(max=200)])
     measure = TextAreaField(_l("Measure"), validators=[Optional(), Length(max=5000)])
     responsible = SelectField(_l("Responsible"), choices=_choices(RESPONSIBLE_LABELS))
@@ -219,13 +219,13 @@ class GoalForm(FlaskForm):
     review_on = DateField(_l("Review date"), validators=[Optional()])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(PageForm):
     """A button that moves a goal or referral to the state in the hidden field."""
 
     to = HiddenField(validators=[DataRequired()])
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(PageForm):
     partner_id = SelectField(
         _l("Partner organisation"),
         coerce=str,
@@ -235,26 +235,26 @@ class ReferralForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)])
 
 
-class ServiceEntryForm(FlaskForm):
-    on = DateField(_l("Date"), validators=[DataRequired()])
-    minutes = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(min=1, max=1440)])
+class ServiceEntryForm(PageForm):
+    on = DateField(_l("Date"), validators=[InputRequired()])
+    minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=1440)])
     service_area = SelectField(_l("Service area"), validators=[DataRequired()])
     direct = BooleanField(_l("Direct contact with the client"), default=True)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
-class RetentionForm(FlaskForm):
+class RetentionForm(PageForm):
     retention_years = IntegerField(
         _l("Keep client data after closing (years)"),
-        validators=[DataRequired(), NumberRange(min=1, max=30)],
+        validators=[InputRequired(), NumberRange(min=1, max=30)],
         description=_l("Then the nightly retention rule anonymises the client, unless processing is restricted."),
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PageForm):
     class Meta:
         csrf = False  # a GET filter form
 
-    date_from = DateField(_l("From"), validators=[DataRequired()])
-    date_to = DateField(_l("To"), validators=[DataRequired()])
+    date_from = DateField(_l("From"), validators=[InputRequired()])
+    date_to = DateField(_l("To"), validators=[InputRequired()])
     agency_id = SelectField(_l("Funding agency"), coerce=str, default="")

@@ -1,12 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -15,7 +12,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from core.forms import DecimalField, PageForm, SubForm
 
 LEGAL_BASIS_LABELS = [
     ("sgb2_16a", _l("§ 16a SGB II (municipal integration services)")),
@@ -58,7 +57,7 @@ STEP_LABELS = {
 }
 
 
-class RateForm(Form):
+class RateForm(SubForm):
     """One rate line; a row with no amount is ignored."""
 
     kind = SelectField(_l("Kind of rate"), choices=RATE_KIND_LABELS)
@@ -68,7 +67,7 @@ class RateForm(Form):
                          description=_l("e.g. 180,00"))
 
 
-class ContractForm(FlaskForm):
+class ContractForm(PageForm):
     agency_id = SelectField(_l("Funding agency"), coerce=int)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     template_id = SelectField(_l("Template"), coerce=int)
@@ -101,31 +100,31 @@ class ContractForm(FlaskForm):
     rates = FieldList(FormField(RateForm), min_entries=3)
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(PageForm):
     to = HiddenField(validators=[DataRequired()])
     on = DateField(_l("Effective date"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class TemplateUploadForm(FlaskForm):
+class TemplateUploadForm(PageForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("The same name again creates a new version."))
     file = FileField(_l("Template (.docx)"), validators=[FileRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
-class SignedCopyForm(FlaskForm):
+class SignedCopyForm(PageForm):
     file = FileField(_l("Signed copy (PDF)"), validators=[FileRequired()])
-    signed_by_provider_on = DateField(_l("Signed by us on"), validators=[DataRequired()])
-    signed_by_agency_on = DateField(_l("Signed by the agency on"), validators=[DataRequired()])
+    signed_by_provider_on = DateField(_l("Signed by us on"), validators=[InputRequired()])
+    signed_by_agency_on = DateField(_l("Signed by the agency on"), validators=[InputRequired()])
 
 
-class EnrolmentForm(FlaskForm):
+class EnrolmentForm(PageForm):
     """A funding approval for one case; approved hours per service area are optional."""
 
     contract_id = SelectField(_l("Contract"), choices=[], coerce=int, validate_choice=False)
-    from_on = DateField(_l("From"), validators=[DataRequired()])
-    to_on = DateField(_l("To"), validators=[DataRequired()])
+    from_on = DateField(_l("From"), validators=[InputRequired()])
+    to_on = DateField(_l("To"), validators=[InputRequired()])
     hours_area = SelectField(_l("Approved hours for service area (optional)"), choices=[], validate_choice=False)
     hours = DecimalField(_l("Approved hours"), places=1, validators=[Optional(), NumberRange(min=0.5, max=2000)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -2,12 +2,133 @@
 
 Views never commit (the request does, once, core.transactions); when a service refuses, these helpers roll the
 transaction back at once, so the page shown next reads the database as it was.
+
+Every page form derives from `PageForm` (and a sub-form from `SubForm`): their messages say what is wrong and how
+to write it ("Geben Sie ein Datum im Format TT.MM.JJJJ ein" instead of WTForms' "Ungültiger Datumswert"), a value
+that is there but unreadable never also hears "Dieses Feld wird benötigt", and dates are read as typed in Germany
+(31.01.2026) as well as from a date picker (2026-01-31). `submit` checks form and service in one round.
 """
+import logging
+from decimal import Decimal, InvalidOperation
+
+import wtforms
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 
 from core.extensions import db
 from core.problems import ServiceError
+
+log = logging.getLogger(__name__)
+
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker sends ISO; typed by hand, a German date
+_DATE = _l("Enter a date in the format DD.MM.YYYY, e.g. 31.01.2026.")
+_CHOICE = _l("Choose one of the entries in the list.")
+_LONGER = _l("At most %(max)d characters are allowed, this has %(length)d. Please shorten it.")
+# WTForms' own messages (its msgids) in our words: what is wrong and how to fix it
+WORDING = {
+    "Not a valid date value.": _DATE,
+    "Not a valid datetime value.": _DATE,
+    "Not a valid integer value.": _l("Enter a whole number using digits only, e.g. 12."),
+    "Not a valid decimal value.": _l("Enter a number, e.g. 12,5."),
+    "Not a valid float value.": _l("Enter a number, e.g. 12,5."),
+    "Not a valid choice.": _CHOICE,
+    "Invalid Choice: could not coerce.": _CHOICE,
+    "Invalid Choice(s): one or more data inputs could not be coerced.": _CHOICE,
+    "'%(value)s' is not a valid choice for this field.": _l("Choose only entries of the list."),
+    "'%(value)s' are not valid choices for this field.": _l("Choose only entries of the list."),
+    "Invalid email address.": _l("Enter an e-mail address such as name@example.org."),
+    "Field cannot be longer than %(max)d character.": _LONGER,
+    "Field cannot be longer than %(max)d characters.": _LONGER,
+    "Field must be at least %(min)d character long.": _l("Enter at least %(min)d characters."),
+    "Field must be at least %(min)d characters long.": _l("Enter at least %(min)d characters."),
+    "Field must be between %(min)d and %(max)d characters long.":
+        _l("Enter %(min)d to %(max)d characters, this has %(length)d."),
+    "Number must be between %(min)s and %(max)s.": _l("Enter a number from %(min)s to %(max)s."),
+    "Number must be at least %(min)s.": _l("Enter a number of at least %(min)s."),
+    "Number must be at most %(max)s.": _l("Enter a number of at most %(max)s."),
+}
+
+
+class _Messages:
+    """The translations a form's fields and validators use: ours first, then WTForms' own catalogue."""
+
+    def gettext(self, string):
+        ours = WORDING.get(string)
+        return str(ours) if ours is not None else wtforms_translations.gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        ours = WORDING.get(singular if n == 1 else plural)
+        return str(ours) if ours is not None else wtforms_translations.ngettext(singular, plural, n)
+
+
+_MESSAGES = _Messages()
+
+
+class _HelpfulMeta:
+    def get_translations(self, form):
+        return _MESSAGES
+
+    def bind_field(self, form, unbound_field, options):
+        # a date field without its own format reads the picker's ISO date and a German date typed by hand
+        if issubclass(unbound_field.field_class, wtforms.DateField) and "format" not in unbound_field.kwargs:
+            unbound_field.kwargs["format"] = DATE_FORMATS
+        return super().bind_field(form, unbound_field, options)
+
+
+def _only_what_was_read(fields) -> None:
+    """A value that is there but could not be read keeps only the message saying how to write it (no "required",
+    no range on an empty value)."""
+    for field in fields:
+        if isinstance(field, wtforms.FieldList):
+            for entry in field.entries:
+                _only_what_was_read(entry.form if isinstance(entry, wtforms.FormField) else [entry])
+        elif isinstance(field, wtforms.FormField):
+            _only_what_was_read(field.form)
+        elif field.process_errors and isinstance(field.errors, list):
+            field.errors = list(field.process_errors)
+
+
+class PageForm(FlaskForm):
+    """A form of the pages: CSRF (Flask-WTF) and messages that help (see the module's docstring)."""
+
+    class Meta(_HelpfulMeta):
+        pass
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        _only_what_was_read(self)
+        return valid
+
+
+class SubForm(wtforms.Form):
+    """A repeated part of a page form (FieldList of FormField): the same messages, no CSRF of its own."""
+
+    class Meta(_HelpfulMeta):
+        pass
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        _only_what_was_read(self)
+        return valid
+
+
+class DecimalField(wtforms.DecimalField):
+    """A decimal number as Germans write it: 12,5 as well as 12.5."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] is not None:
+            raw = str(valuelist[0]).strip().replace(" ", "")
+            if "," in raw:
+                raw = raw.replace(".", "").replace(",", ".")  # 1.234,5 -> 1234.5
+            try:
+                self.data = Decimal(raw) if raw else None
+            except (InvalidOperation, ValueError) as exc:
+                self.data = None
+                raise ValueError(self.gettext("Not a valid decimal value.")) from exc
+            return
+        super().process_formdata(valuelist)
 
 
 def apply_service_errors(form: FlaskForm, exc: ServiceError) -> None:
@@ -32,6 +153,59 @@ def run_form(form: FlaskForm, action, apply=None):
         (apply or apply_service_errors)(form, exc)
         return None
     return True if result is None else result
+
+
+def submit(form: FlaskForm, action, apply=None):
+    """A posted form checked in one round: when the form's own checks fail, the service is still asked (and what
+    it did rolled back at once), so that its field errors join the form's and one submission shows them all.
+    The service's result (True for None) when form and service accepted, else None; None for a GET."""
+    if not form.is_submitted():
+        return None
+    if form.validate():
+        return run_form(form, action, apply)
+    try:
+        action()
+    except ServiceError as exc:
+        db.session.rollback()
+        (apply or apply_service_errors)(_Untouched(form), exc)
+    except (TypeError, ValueError, AttributeError, KeyError, LookupError):
+        # a field the form refused holds nothing the service can read: its check waits for the next round
+        db.session.rollback()
+        log.debug("service check skipped for an invalid form", exc_info=True)
+    else:
+        db.session.rollback()
+    return None
+
+
+class _Untouched:
+    """A form as `apply_service_errors` sees it during `submit`'s check: a field the form refused keeps the
+    form's own message (the service would only say again that it is missing)."""
+
+    def __init__(self, form):
+        self._form = form
+        self.form_errors = form.form_errors
+
+    def __getattr__(self, name):
+        field = getattr(self._form, name)
+        plain = isinstance(field, wtforms.Field) and not isinstance(field, wtforms.FieldList | wtforms.FormField)
+        if plain and field.errors:
+            return _Sink()
+        return field
+
+    def __getitem__(self, name):
+        return self.__getattr__(name)
+
+    def __iter__(self):
+        return iter(self._form)
+
+
+class _Sink:
+    """Swallows service messages for a field that shows the form's message already."""
+
+    errors: list = []
+
+    def __setattr__(self, name, value):
+        pass
 
 
 def flash_outcome(action, success_message):

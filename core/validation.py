@@ -47,15 +47,15 @@ def date_field(errors: Errors, data: dict, field: str, *, required: bool = False
         try:
             value = date.fromisoformat(str(value))
         except ValueError:
-            errors.add(field, _l("Not a valid date (YYYY-MM-DD)."))
+            errors.add(field, _l("Enter a date as YYYY-MM-DD, e.g. 2026-01-31."))
             return None
     if value < EARLIEST_DATE:
-        errors.add(field, _l("Must not be before 2000-01-01."))
+        errors.add(field, _l("Enter a date from 1 January 2000 on."))
     elif not_future and value > today():
         errors.add(field, _l("Must not be in the future."))
     elif value > date(today().year + MAX_YEARS_AHEAD, 12, 31):
         # review, due and expiry dates lie ahead, but not decades: 3026 is a typo for 2026
-        errors.add(field, _l("Must not be more than %(years)d years ahead.", years=MAX_YEARS_AHEAD))
+        errors.add(field, _l("Enter a date at most %(years)d years ahead.", years=MAX_YEARS_AHEAD))
     return value
 
 
@@ -67,10 +67,10 @@ def year(errors: Errors, value, field: str, required: bool = False):
     try:
         number = int(value)
     except (TypeError, ValueError):
-        errors.add(field, _l("Not a valid year."))
+        errors.add(field, _l("Enter a year with four digits, e.g. 2016."))
         return None
     if not 1900 <= number <= today().year:
-        errors.add(field, _l("Not a plausible year."))
+        errors.add(field, _l("Enter a year from 1900 to this year."))
     return number
 
 
@@ -81,27 +81,36 @@ def bounded_int(errors: Errors, value, field: str, *, low: int, high: int, requi
             errors.add(field, _l("Required."))
         return None
     if isinstance(value, bool):
-        errors.add(field, _l("Not a whole number."))
+        errors.add(field, _l("Enter a whole number using digits only, e.g. 12."))
         return None
     try:
         number = int(value)
     except (TypeError, ValueError):
-        errors.add(field, _l("Not a whole number."))
+        errors.add(field, _l("Enter a whole number using digits only, e.g. 12."))
         return None
     if not low <= number <= high:
-        errors.add(field, _l("Between %(low)d and %(high)d.", low=low, high=high))
+        errors.add(field, _l("Enter a number from %(min)s to %(max)s.", min=low, max=high))
         return None
     return number
 
 
-def choice(errors: Errors, value, field: str, choices: Iterable[str], required: bool = False):
+def choice(errors: Errors, value, field: str, choices: Iterable[str], required: bool = False, labels=None):
+    """`value` one of `choices` (codes); the message names the labels people read (`labels`: code -> label),
+    never the codes."""
     if value in (None, ""):
         if required:
             errors.add(field, _l("Required."))
         return None
     if value not in choices:
-        errors.add(field, _l("One of: %(choices)s.", choices=", ".join(choices)))
+        errors.add(field, choice_message(choices, labels))
     return value
+
+
+def choice_message(choices: Iterable[str], labels=None):
+    """What to say for a value outside `choices`: the labels when known, else "choose from the list"."""
+    if labels:
+        return _l("Choose one of: %(labels)s.", labels=", ".join(str(labels.get(c, c)) for c in choices))
+    return _l("Choose one of the entries in the list.")
 
 
 def row(errors: Errors, model, value, field: str):
@@ -111,11 +120,11 @@ def row(errors: Errors, model, value, field: str):
     try:
         row_id = int(value)
     except (TypeError, ValueError):
-        errors.add(field, _l("Not a valid id."))
+        errors.add(field, _l("Choose one of the entries in the list."))
         return None
     found = db.session.scalar(select(model).where(model.id == row_id)) if 0 < row_id <= MAX_ID else None
     if found is None:
-        errors.add(field, _l("Not found in this alliance."))
+        errors.add(field, _l("Not found in this alliance; choose one of the entries in the list."))
     return found
 
 
@@ -130,5 +139,5 @@ def get_or_404(model, object_id, *criteria, message=None):
     if object_id is not None and 0 < object_id <= MAX_ID:
         found = db.session.scalar(select(model).where(model.id == object_id, *criteria))
     if found is None:
-        raise NotFound(message or _l("No such record (id %(id)s).", id=object_id))
+        raise NotFound(message or _l("This record does not exist in this alliance (or no longer)."))
     return found

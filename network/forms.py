@@ -1,9 +1,9 @@
 """Forms of network/: funding agencies, partner organisations, service areas (Flask-WTF, CSRF on each)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from core.forms import PageForm
 from network.leitweg import leitweg_problems
 
 AGENCY_KIND_LABELS = [
@@ -16,7 +16,7 @@ AGENCY_KIND_LABELS = [
 ]
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(PageForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=AGENCY_KIND_LABELS)
     leitweg_id = StringField(_l("Leitweg-ID"), validators=[Optional(), Length(max=46)],
@@ -39,7 +39,7 @@ PARTNER_KIND_LABELS = [
 ]
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(PageForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=PARTNER_KIND_LABELS)
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
@@ -47,7 +47,7 @@ class PartnerForm(FlaskForm):
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
 
 
-class ServiceAreaForm(FlaskForm):
+class ServiceAreaForm(PageForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=40)],

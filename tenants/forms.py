@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from core.forms import PageForm
 from tenants.passwords import MIN_LENGTH
 from tenants.roles import ROLE_LABELS, Role
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     tenant = StringField(_l("Alliance (address)"), validators=[Optional(), Length(max=63)],
                          description=_l("The short name in your alliance's address, e.g. “demo”. "
                                         "Optional: without it you choose your alliance after logging in."))
@@ -17,18 +17,18 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PageForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PageForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=1000)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the new password"), render_kw={"autocomplete": "new-password"},
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
 
 
-class TenantForm(FlaskForm):
+class TenantForm(PageForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     legal_name = StringField(_l("Legal name (invoice issuer)"), validators=[Optional(), Length(max=200)])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
@@ -51,14 +51,14 @@ def role_choices(include_agency: bool = True):
     return [(r.value, ROLE_LABELS[r]) for r in Role if include_agency or r != Role.AGENCY]
 
 
-class MemberForm(FlaskForm):
+class MemberForm(PageForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
     agency_id = SelectField(_l("Funding agency (only for role “Funding agency”)"), choices=[], validate_choice=False)
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(PageForm):
     """A new account's own name and password (an existing account accepts with one click)."""
 
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
@@ -68,5 +68,5 @@ class AcceptInvitationForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PageForm):
     role = SelectField(_l("Role"), choices=[])

@@ -1,14 +1,14 @@
 """The forms of sign-up and of asking for a new verification link. They check only sizes: the sign-up service
 checks the meaning of every field at once, so that all errors come in one round."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from core.forms import PageForm
 from tenants.passwords import MIN_LENGTH
 
 
-class SignupForm(FlaskForm):
+class SignupForm(PageForm):
     name = StringField(_l("Name of the alliance"), validators=[Optional(), Length(max=200)],
                        render_kw={"autocomplete": "organization"})
     slug = StringField(_l("Address of the alliance"), validators=[Optional(), Length(max=63)],
@@ -29,6 +29,6 @@ class SignupForm(FlaskForm):
                                  "of the alliance."))
 
 
-class ResendForm(FlaskForm):
+class ResendForm(PageForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     tenant = HiddenField(validators=[Optional(), Length(max=63)])

@@ -36,7 +36,7 @@ from contracts.models import Contract
 from core import audit, clock
 from core.conversion import ConversionFailed, docx_to_pdf
 from core.extensions import db
-from core.forms import apply_service_errors, arg_int, flash_outcome, problem_text, run_form
+from core.forms import apply_service_errors, arg_int, flash_outcome, problem_text, run_form, submit
 from core.models import utcnow
 from core.money import cents_to_input, format_cents, parse_euros
 from core.problems import Conflict, ServiceError
@@ -176,10 +176,14 @@ def _unbilled_rows(items) -> list[dict]:
 @bp.get("/billing")
 @requires("billing.read")
 def runs():
+    return _runs_page(PeriodForm(data={"period": request.args.get("period") or _last_month()}))
+
+
+def _runs_page(form: PeriodForm, status: int = 200):
+    """The list of runs with the period form (shown again with its message when a run was refused)."""
     rows, next_before = _keyset(services.runs_query(), BillingRun.id)
-    form = PeriodForm(data={"period": request.args.get("period") or _last_month()})
     return render_template("billing/runs.html", runs=rows, next_before=next_before, form=form,
-                           statuses=RUN_STATUS_LABELS, progress=run_service.progress)
+                           statuses=RUN_STATUS_LABELS, progress=run_service.progress), status
 
 
 @bp.get("/billing/preview")
@@ -210,13 +214,9 @@ def preview():
 @requires("billing.write")
 def start_run():
     form = PeriodForm()
-    if not form.validate_on_submit():
-        flash(_("Enter a billing period: a month (2026-10) or a quarter (2026-Q4)."), "error")
-        return redirect(url_for("billing.runs"))
-    run = run_form(form, lambda: services.start_run(form.period.data.strip(), current_actor(), trigger="web"))
-    if run is None:
-        flash(" ".join(str(m) for m in form.form_errors + list(form.period.errors)), "error")
-        return redirect(url_for("billing.runs"))
+    run = submit(form, lambda: services.start_run((form.period.data or "").strip(), current_actor(), trigger="web"))
+    if not run:
+        return _runs_page(form, status=422)
     flash(_("The billing run of %(period)s has started.", period=run.period), "success")
     return redirect(url_for("billing.run", run_id=run.id))
 
@@ -488,16 +488,18 @@ def _payment_errors(form: PaymentForm, exc: ServiceError) -> None:
 def add_payment(invoice_id: int):
     invoice = services.get_invoice(invoice_id)
     form = PaymentForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    cents = None
+    if form.amount.data and not form.amount.errors:  # read the amount even when another field is wrong
         try:
             cents = parse_euros(form.amount.data)
         except ValueError:
             form.amount.errors = [*form.amount.errors, _("Enter an amount such as 789,36.")]
-        else:
-            if run_form(form, lambda: services.add_payment(invoice, form.on.data, cents, current_actor(),
-                                                           form.note.data or ""), apply=_payment_errors):
-                flash(_("Payment of %(amount)s recorded.", amount=format_cents(cents)), "success")
-                return _back(invoice_id)
+    if valid and cents is not None and run_form(
+            form, lambda: services.add_payment(invoice, form.on.data, cents, current_actor(), form.note.data or ""),
+            apply=_payment_errors):
+        flash(_("Payment of %(amount)s recorded.", amount=format_cents(cents)), "success")
+        return _back(invoice_id)
     return _render_invoice(invoice, payment_form=form, status=422)
 
 

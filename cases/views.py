@@ -18,7 +18,8 @@ from cases import today as today_items  # the start page's items, served by the 
 from cases.models import Case, Client
 from core import clock, signals, spreadsheets
 from core.extensions import db
-from core.forms import arg_int, flash_outcome, run_form
+from core.forms import apply_service_errors, arg_int, flash_outcome, run_form, submit
+from core.problems import ServiceError
 from network import services as network
 from tenants.access import reads, requires
 from tenants.first_steps import any_row, first_step
@@ -129,9 +130,7 @@ def _client_data(form: F.ClientForm) -> dict:
 @requires("cases.write")
 def new_client():
     form = F.ClientForm()
-    if form.validate_on_submit() and (
-        client := run_form(form, lambda: services.create_client(_client_data(form), current_actor()))
-    ):
+    if client := submit(form, lambda: services.create_client(_client_data(form), current_actor())):
         flash(_("Client %(pseudonym)s created.", pseudonym=client.pseudonym), "success")
         return redirect(url_for("cases.client", client_id=client.id))
     return _form_page(form, _("New client"), url_for("cases.clients"))
@@ -179,11 +178,9 @@ def edit_client(client_id: int):
     show_note = services.may_see_client_note(row, current_actor())
     if not show_note:
         del form.confidential_note
-    if form.validate_on_submit():
-        data = _client_data(form)
-        if run_form(form, lambda: services.update_client(row, data, current_actor())):
-            flash(_("Saved."), "success")
-            return redirect(url_for("cases.client", client_id=row.id))
+    if submit(form, lambda: services.update_client(row, _client_data(form), current_actor())):
+        flash(_("Saved."), "success")
+        return redirect(url_for("cases.client", client_id=row.id))
     return _form_page(
         form,
         _("Edit client %(pseudonym)s", pseudonym=row.pseudonym),
@@ -202,23 +199,33 @@ def new_consent(client_id: int):
         *[(f"agency:{k}", v) for k, v in _agency_choices("")[1:]],
         *[(f"partner:{k}", v) for k, v in _partner_choices()],
     ]
-    if form.validate_on_submit():
-        kind, _sep, rid = form.recipient.data.partition(":")
-        data = {
-            f"{kind}_id": rid,
+
+    def consent_data() -> dict:
+        kind, _sep, rid = (form.recipient.data or "").partition(":")
+        return {
+            f"{kind or 'agency'}_id": rid,
             "purposes": form.purposes.data,
             "data_items": form.data_items.data,
             "given_on": form.given_on.data,
             "expires_on": form.expires_on.data,
         }
-        if run_form(form, lambda: services.create_consent(row, data, current_actor())):
-            flash(_("Consent recorded."), "success")
-            return redirect(url_for("cases.client", client_id=row.id))
+
+    if submit(form, lambda: services.create_consent(row, consent_data(), current_actor()), apply=_consent_errors):
+        flash(_("Consent recorded."), "success")
+        return redirect(url_for("cases.client", client_id=row.id))
     return _form_page(
         form,
         _("Record consent for %(pseudonym)s", pseudonym=row.pseudonym),
         url_for("cases.client", client_id=row.id),
     )
+
+
+def _consent_errors(form: F.ConsentForm, exc: ServiceError) -> None:
+    """The service names the recipient as agency_id or partner_id; the form has one field for both."""
+    renamed: dict = {}
+    for key, messages in (exc.errors or {}).items():
+        renamed.setdefault("recipient" if key in ("agency_id", "partner_id") else key, []).extend(messages)
+    apply_service_errors(form, ServiceError(exc.detail, renamed))
 
 
 def _consent_step(client_id: int, consent_id: int, step):
@@ -360,16 +367,12 @@ def new_case():
         form.client_id.data = request.args.get("client_id", "")
         form.case_manager_id.data = str(current_actor().user_id)
         form.opened_on.data = clock.today()
-    if form.validate_on_submit():
-        data = {
-            name: form[name].data
-            for name in ("client_id", "case_manager_id", "opened_on", "next_review_on", "confidential_note")
-        }
-        if case := run_form(form, lambda: services.create_case(data, current_actor())):
-            flash(_("Case opened."), "success")
-            if services.sees_all_cases(current_actor()) or case.case_manager_id == current_actor().user_id:
-                return redirect(url_for("cases.case", case_id=case.id))
-            return redirect(url_for("cases.cases"))
+    names = ("client_id", "case_manager_id", "opened_on", "next_review_on", "confidential_note")
+    if case := submit(form, lambda: services.create_case({name: form[name].data for name in names}, current_actor())):
+        flash(_("Case opened."), "success")
+        if services.sees_all_cases(current_actor()) or case.case_manager_id == current_actor().user_id:
+            return redirect(url_for("cases.case", case_id=case.id))
+        return redirect(url_for("cases.cases"))
     return _form_page(form, _("Open a case"), url_for("cases.cases"))
 
 
@@ -433,15 +436,12 @@ def edit_case(case_id: int):
     form.case_manager_id.choices = _manager_choices()
     if not services.may_see_case_note(row, actor):
         del form.confidential_note
-    if form.validate_on_submit():
-        data = {
-            name: form[name].data for name in ("case_manager_id", "next_review_on", "confidential_note") if name in form
-        }
-        if run_form(form, lambda: services.update_case(row, data, actor)):
-            flash(_("Saved."), "success")
-            if services.sees_all_cases(actor) or row.case_manager_id == actor.user_id:
-                return redirect(url_for("cases.case", case_id=row.id))
-            return redirect(url_for("cases.cases"))
+    names = [name for name in ("case_manager_id", "next_review_on", "confidential_note") if name in form]
+    if submit(form, lambda: services.update_case(row, {name: form[name].data for name in names}, actor)):
+        flash(_("Saved."), "success")
+        if services.sees_all_cases(actor) or row.case_manager_id == actor.user_id:
+            return redirect(url_for("cases.case", case_id=row.id))
+        return redirect(url_for("cases.cases"))
     return _form_page(
         form,
         _("Edit case %(pseudonym)s", pseudonym=row.client.pseudonym),
@@ -462,7 +462,8 @@ def case_phase(case_id: int):
             "closed_on": row.closed_on,
         }
     )
-    if form.validate_on_submit():
+
+    def phase_data() -> dict:
         data = {"status": form.status.data}
         if form.status.data == "closed":
             data.update(
@@ -470,9 +471,11 @@ def case_phase(case_id: int):
                 esf_exit_status=form.esf_exit_status.data or None,
                 closed_on=form.closed_on.data,
             )
-        if run_form(form, lambda: services.update_case(row, data, current_actor())):
-            flash(_("Phase: %(phase)s.", phase=F.PHASE_LABELS[row.status]), "success")
-            return redirect(url_for("cases.case", case_id=row.id))
+        return data
+
+    if submit(form, lambda: services.update_case(row, phase_data(), current_actor())):
+        flash(_("Phase: %(phase)s.", phase=F.PHASE_LABELS[row.status]), "success")
+        return redirect(url_for("cases.case", case_id=row.id))
     return _form_page(
         form,
         _("Change the phase of case %(pseudonym)s", pseudonym=row.client.pseudonym),
@@ -489,11 +492,10 @@ def new_need(case_id: int):
     form = F.NeedForm()
     form.service_area.choices = _area_choices()
     form.agency_id.choices = _agency_choices(_("– as set for the service area –"))
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in ("service_area", "priority", "agency_id", "baseline", "note")}
-        if run_form(form, lambda: services.add_need(row, data, current_actor())):
-            flash(_("Need recorded."), "success")
-            return redirect(url_for("cases.case", case_id=row.id, _anchor="needs"))
+    names = ("service_area", "priority", "agency_id", "baseline", "note")
+    if submit(form, lambda: services.add_need(row, {name: form[name].data for name in names}, current_actor())):
+        flash(_("Need recorded."), "success")
+        return redirect(url_for("cases.case", case_id=row.id, _anchor="needs"))
     return _form_page(form, _("Record a need"), url_for("cases.case", case_id=row.id))
 
 
@@ -504,13 +506,10 @@ def new_goal(case_id: int):
     row = services.get_case(case_id, current_actor())
     form = F.GoalForm()
     form.partner_id.choices = _partner_choices(_("– none –"))
-    if form.validate_on_submit():
-        data = {
-            name: form[name].data for name in ("title", "measure", "responsible", "partner_id", "due_on", "review_on")
-        }
-        if run_form(form, lambda: services.add_goal(row, data, current_actor())):
-            flash(_("Goal added to the support plan."), "success")
-            return redirect(url_for("cases.case", case_id=row.id, _anchor="plan"))
+    names = ("title", "measure", "responsible", "partner_id", "due_on", "review_on")
+    if submit(form, lambda: services.add_goal(row, {name: form[name].data for name in names}, current_actor())):
+        flash(_("Goal added to the support plan."), "success")
+        return redirect(url_for("cases.case", case_id=row.id, _anchor="plan"))
     return _form_page(form, _("Add a goal and measure"), url_for("cases.case", case_id=row.id))
 
 
@@ -546,11 +545,10 @@ def new_referral(case_id: int):
     row = services.get_case(case_id, current_actor())
     form = F.ReferralForm()
     form.partner_id.choices = _partner_choices(_("– choose –"))
-    if form.validate_on_submit():
-        data = {"partner_id": form.partner_id.data, "reason": form.reason.data}
-        if run_form(form, lambda: services.refer(row, data, current_actor())):
-            flash(_("Referral recorded."), "success")
-            return redirect(url_for("cases.case", case_id=row.id, _anchor="referrals"))
+    if submit(form, lambda: services.refer(row, {"partner_id": form.partner_id.data, "reason": form.reason.data},
+                                           current_actor())):
+        flash(_("Referral recorded."), "success")
+        return redirect(url_for("cases.case", case_id=row.id, _anchor="referrals"))
     return _form_page(form, _("Refer to a partner organisation"), url_for("cases.case", case_id=row.id))
 
 
@@ -585,12 +583,10 @@ def new_service(case_id: int):
     if request.method == "GET":
         form.on.data = clock.today()
         form.service_area.data = "case_management"
-    if form.validate_on_submit():
-        result = run_form(form, lambda: services.add_service_entry(row, _entry_data(form), current_actor()))
-        if result:
-            flash(_("Service logged."), "success")
-            _warn_funding(result[1])
-            return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
+    if result := submit(form, lambda: services.add_service_entry(row, _entry_data(form), current_actor())):
+        flash(_("Service logged."), "success")
+        _warn_funding(result[1])
+        return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
     return _form_page(form, _("Log a service"), url_for("cases.case", case_id=row.id))
 
 
@@ -610,12 +606,10 @@ def edit_service(case_id: int, entry_id: int):
         }
     )
     form.service_area.choices = _area_choices()
-    if form.validate_on_submit():
-        result = run_form(form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor()))
-        if result:
-            flash(_("Saved."), "success")
-            _warn_funding(result[1])
-            return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
+    if result := submit(form, lambda: services.update_service_entry(row, entry, _entry_data(form), current_actor())):
+        flash(_("Saved."), "success")
+        _warn_funding(result[1])
+        return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))
     return _form_page(form, _("Edit service entry"), url_for("cases.case", case_id=row.id))
 
 

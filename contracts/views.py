@@ -25,7 +25,7 @@ from contracts.lifecycle import allowed_next
 from contracts.models import Contract
 from core import audit, clock, signals, storage
 from core.extensions import db
-from core.forms import apply_service_errors, flash_outcome, run_form
+from core.forms import apply_service_errors, flash_outcome, run_form, submit
 from core.money import cents_to_input, format_cents, parse_euros
 from core.problems import ServiceError, ValidationFailed
 from network import services as network
@@ -154,9 +154,8 @@ def new_contract():
     if not form.agency_id.choices:
         flash(_("Create a funding agency first."), "warning")
         return redirect(url_for("network.new_agency"))
-    if form.validate_on_submit() and (contract := run_form(
-            form, lambda: services.create_contract(_contract_data(form), current_actor(), g.tenant.id),
-            apply=_apply_contract_errors)):
+    if contract := submit(form, lambda: services.create_contract(_contract_data(form), current_actor(), g.tenant.id),
+                          apply=_apply_contract_errors):
         flash(_("Contract drafted."), "success")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     return render_template("contracts/contract_form.html", form=form, contract=None)
@@ -170,9 +169,8 @@ def edit_contract(contract_id: int):
         flash(_("Only drafts can be edited; an active contract is changed by an amendment."), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     form = _contract_form(contract)
-    if form.validate_on_submit() and run_form(
-            form, lambda: services.update_contract(contract, _contract_data(form), current_actor()),
-            apply=_apply_contract_errors):
+    if submit(form, lambda: services.update_contract(contract, _contract_data(form), current_actor()),
+              apply=_apply_contract_errors):
         flash(_("Saved."), "success")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     return render_template("contracts/contract_form.html", form=form, contract=contract)
@@ -182,7 +180,12 @@ def edit_contract(contract_id: int):
 @requires("contracts.read")
 @reads("contracts", "contract_id")  # lists the enrolled cases and their approved hours
 def contract(contract_id: int):
-    contract = services.get_contract(contract_id)
+    return _contract_page(services.get_contract(contract_id))
+
+
+def _contract_page(contract: Contract, step_form: TransitionForm | None = None,
+                   signed_form: SignedCopyForm | None = None, status: int = 200):
+    """The contract's page; a refused step or upload is shown again with its messages at its fields."""
     versions = services.versions_of(contract)
     previous = next((v for v in versions if v.id == contract.amends_id), None)
     return render_template(
@@ -191,11 +194,11 @@ def contract(contract_id: int):
         legal_bases=dict(LEGAL_BASIS_LABELS), routes=dict(ROUTE_LABELS), cycles=dict(BILLING_CYCLE_LABELS),
         rate_kinds=dict(RATE_KIND_LABELS), versions=versions,
         diff=_readable_diff(services.terms_diff(previous, contract)) if previous else [], previous=previous,
-        signed_form=SignedCopyForm(),
+        signed_form=signed_form or SignedCopyForm(), step_form=step_form,
         enrolments=services.enrolments_of_contract(contract), today=clock.today(),
         # the same rule as the service: whoever wrote the terms cannot approve them
         four_eyes_blocked=current_user.id in services.term_authors(contract),
-        links=signals.links_for(contract, g.membership.role))  # e.g. the efficiency report, one layer up
+        links=signals.links_for(contract, g.membership.role)), status  # e.g. the efficiency report, one layer up
 
 
 def _readable_diff(rows: list[tuple[str, object, object]]) -> list[tuple[str, str, str]]:
@@ -214,13 +217,12 @@ def _readable_diff(rows: list[tuple[str, object, object]]) -> list[tuple[str, st
 def transition_contract(contract_id: int):
     contract = services.get_contract(contract_id)
     form = TransitionForm()
-    if not form.validate_on_submit():
-        flash(_("The step could not be taken: %(errors)s", errors=form.errors), "error")
+    if submit(form, lambda: services.transition(contract, form.to.data, current_actor(), on=form.on.data,
+                                                note=form.note.data or "")):
+        flash(_("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]), "success")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
-    flash_outcome(lambda: services.transition(contract, form.to.data, current_actor(), on=form.on.data,
-                                              note=form.note.data or ""),
-                  lambda _step: _("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]))
-    return redirect(url_for("contracts.contract", contract_id=contract.id))
+    form.on.id = f"on-{form.to.data}"  # the date field of this step's form on the page (the summary links to it)
+    return _contract_page(contract, step_form=form, status=422)
 
 
 @bp.post("/contracts/<int:contract_id>/delete")
@@ -260,14 +262,13 @@ def render_contract(contract_id: int):
 def upload_signed_copy(contract_id: int):
     contract = services.get_contract(contract_id)
     form = SignedCopyForm()
-    if not form.validate_on_submit():
-        flash(_("Please choose the PDF and enter both signature dates."), "error")
-        return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="signed"))
-    flash_outcome(lambda: services.upload_signed_copy(contract, g.tenant.id, form.file.data.read(),
+    if form.validate_on_submit() and run_form(
+            form, lambda: services.upload_signed_copy(contract, g.tenant.id, form.file.data.read(),
                                                       form.signed_by_provider_on.data,
-                                                      form.signed_by_agency_on.data, current_actor()),
-                  _("Signed copy stored."))
-    return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="documents"))
+                                                      form.signed_by_agency_on.data, current_actor())):
+        flash(_("Signed copy stored."), "success")
+        return redirect(url_for("contracts.contract", contract_id=contract.id, _anchor="documents"))
+    return _contract_page(contract, signed_form=form, status=422)
 
 
 def _send_document(contract_id: int, document_id: int, fmt: str):
@@ -357,14 +358,17 @@ def case_enrolments(case_id: int):
     if request.method == "POST":
         if not can(g.membership.role, "cases.write"):
             return render_template("error.html", code=403, message=None), 403
-        if form.validate_on_submit():
+
+        def enrolment_data() -> dict:
             data = {"contract_id": form.contract_id.data, "from_on": form.from_on.data, "to_on": form.to_on.data,
                     "note": form.note.data or ""}
             if form.hours_area.data and form.hours.data:
                 data["approved_hours"] = {form.hours_area.data: float(form.hours.data)}
-            if run_form(form, lambda: services.enrol_case(case.id, data, current_actor())):
-                flash(_("Funding approval recorded."), "success")
-                return redirect(url_for("contracts.case_enrolments", case_id=case.id))
+            return data
+
+        if submit(form, lambda: services.enrol_case(case.id, enrolment_data(), current_actor())):
+            flash(_("Funding approval recorded."), "success")
+            return redirect(url_for("contracts.case_enrolments", case_id=case.id))
     rows = [(e, services.approved_hours_use(e)) for e in services.enrolments_of_case(case.id)]
     return render_template("contracts/case_enrolments.html", case=case, form=form, rows=rows,
                            may_write=can(g.membership.role, "cases.write"))

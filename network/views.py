@@ -6,7 +6,7 @@ does, once, at its end (core.transactions).
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from core.forms import flash_outcome, run_form
+from core.forms import flash_outcome, submit
 from network import services
 from network.forms import AGENCY_KIND_LABELS, PARTNER_KIND_LABELS, AgencyForm, PartnerForm, ServiceAreaForm
 from network.models import Agency
@@ -60,13 +60,13 @@ def edit_agency(agency_id: int):
 
 def _agency_form(agency):
     form = AgencyForm(obj=agency)
-    if form.validate_on_submit():
-        data, actor = _data(form, services.AGENCY_FIELDS), current_actor()
-        saved = run_form(form, (lambda: services.create_agency(data, actor)) if agency is None
-                         else (lambda: services.update_agency(agency, data, actor)))
-        if saved:
-            flash(_("Agency “%(name)s” created.", name=saved.name) if agency is None else _("Saved."), "success")
-            return redirect(url_for("network.agency", agency_id=saved.id))
+    actor = current_actor()
+    saved = submit(form, (lambda: services.create_agency(_data(form, services.AGENCY_FIELDS), actor))
+                   if agency is None else (lambda: services.update_agency(agency, _data(form, services.AGENCY_FIELDS),
+                                                                          actor)))
+    if saved:
+        flash(_("Agency “%(name)s” created.", name=saved.name) if agency is None else _("Saved."), "success")
+        return redirect(url_for("network.agency", agency_id=saved.id))
     return render_template("network/agency_form.html", form=form, agency=agency)
 
 
@@ -110,13 +110,13 @@ def edit_partner(partner_id: int):
 
 def _partner_form(partner):
     form = PartnerForm(obj=partner)
-    if form.validate_on_submit():
-        data, actor = _data(form, services.PARTNER_FIELDS), current_actor()
-        saved = run_form(form, (lambda: services.create_partner(data, actor)) if partner is None
-                         else (lambda: services.update_partner(partner, data, actor)))
-        if saved:
-            flash(_("Partner “%(name)s” created.", name=saved.name) if partner is None else _("Saved."), "success")
-            return redirect(url_for("network.partner", partner_id=saved.id))
+    actor = current_actor()
+    saved = submit(form, (lambda: services.create_partner(_data(form, services.PARTNER_FIELDS), actor))
+                   if partner is None
+                   else (lambda: services.update_partner(partner, _data(form, services.PARTNER_FIELDS), actor)))
+    if saved:
+        flash(_("Partner “%(name)s” created.", name=saved.name) if partner is None else _("Saved."), "success")
+        return redirect(url_for("network.partner", partner_id=saved.id))
     return render_template("network/partner_form.html", form=form, partner=partner)
 
 
@@ -145,11 +145,11 @@ def service_areas():
 def new_service_area():
     form = ServiceAreaForm()
     form.agency_id.choices = _agency_choices(_("– none –"))
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in ("code", "name", "agency_id", "active")}
-        if run_form(form, lambda: services.create_service_area(data, current_actor())):
-            flash(_("Service area created."), "success")
-            return redirect(url_for("network.service_areas"))
+    names = ("code", "name", "agency_id", "active")
+    if submit(form, lambda: services.create_service_area({name: form[name].data for name in names},
+                                                         current_actor())):
+        flash(_("Service area created."), "success")
+        return redirect(url_for("network.service_areas"))
     return render_template("form_page.html", form=form, title=_("New service area"),
                            cancel_url=url_for("network.service_areas"))
 
@@ -162,10 +162,10 @@ def edit_service_area(area_id: int):
                                  "active": area.active})
     del form.code  # the code is the stable key
     form.agency_id.choices = _agency_choices(_("– none –"))
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in ("name", "agency_id", "active")}
-        if run_form(form, lambda: services.update_service_area(area, data, current_actor())):
-            flash(_("Saved."), "success")
-            return redirect(url_for("network.service_areas"))
+    names = ("name", "agency_id", "active")
+    if submit(form, lambda: services.update_service_area(area, {name: form[name].data for name in names},
+                                                         current_actor())):
+        flash(_("Saved."), "success")
+        return redirect(url_for("network.service_areas"))
     return render_template("form_page.html", form=form, title=_("Edit service area %(name)s", name=area.name),
                            cancel_url=url_for("network.service_areas"))

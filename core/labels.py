@@ -85,6 +85,12 @@ def object_text(object_type: str, object_id: int | None) -> str:
     return str(labels.name)
 
 
+def choice_labels(object_type: str, key: str) -> Mapping[str, object]:
+    """{code: label} of a field's codes (e.g. an agency's kind), so that a message names what people read."""
+    labels = _OBJECTS.get(object_type)
+    return (labels.choices.get(key) if labels else None) or {}
+
+
 def field_text(object_type: str, key: str) -> str:
     labels = _OBJECTS.get(object_type)
     label = (labels.fields.get(key) if labels else None) or _SHARED_FIELDS.get(key)

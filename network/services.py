@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, signals
+from core import audit, labels, signals
 from core import validation as v
 from core.audit import Actor
 from core.extensions import db
@@ -35,7 +35,7 @@ def _clean_agency(data: dict, partial: bool) -> dict:
     if "kind" in data or not partial:
         data.setdefault("kind", "other")
         if data["kind"] not in AGENCY_KINDS:
-            errors.add("kind", _l("One of: %(choices)s.", choices=", ".join(AGENCY_KINDS)))
+            errors.add("kind", v.choice_message(AGENCY_KINDS, labels.choice_labels("agencies", "kind")))
     if data.get("leitweg_id"):
         data["leitweg_id"] = data["leitweg_id"].upper()
         if problems := leitweg_problems(data["leitweg_id"]):
@@ -91,7 +91,7 @@ def delete_agency(agency: Agency, actor: Actor) -> None:
 
 
 def get_agency(agency_id: int) -> Agency:
-    return v.get_or_404(Agency, agency_id, message=_l("No agency with id %(id)s.", id=agency_id))
+    return v.get_or_404(Agency, agency_id, message=_l("No such funding agency in this alliance."))
 
 
 def list_agencies():
@@ -115,7 +115,7 @@ def _clean_partner(data: dict, partial: bool) -> dict:
     if "kind" in data or not partial:
         data.setdefault("kind", "other")
         if data["kind"] not in PARTNER_KINDS:
-            errors.add("kind", _l("One of: %(choices)s.", choices=", ".join(PARTNER_KINDS)))
+            errors.add("kind", v.choice_message(PARTNER_KINDS, labels.choice_labels("partners", "kind")))
     if data.get("email") and "@" not in data["email"]:
         errors.add("email", _l("Not a valid e-mail address."))
     errors.raise_if_any(_l("The partner has invalid fields."))
@@ -157,7 +157,7 @@ def delete_partner(partner: Partner, actor: Actor) -> None:
 
 
 def get_partner(partner_id: int) -> Partner:
-    return v.get_or_404(Partner, partner_id, message=_l("No partner with id %(id)s.", id=partner_id))
+    return v.get_or_404(Partner, partner_id, message=_l("No such partner in this alliance."))
 
 
 def list_partners():
@@ -233,7 +233,7 @@ def create_service_area(data: dict, actor: Actor) -> ServiceArea:
 
 
 def get_service_area(area_id: int) -> ServiceArea:
-    return v.get_or_404(ServiceArea, area_id, message=_l("No service area with id %(id)s.", id=area_id))
+    return v.get_or_404(ServiceArea, area_id, message=_l("No such service area in this alliance."))
 
 
 def update_service_area(area: ServiceArea, data: dict, actor: Actor) -> ServiceArea:

@@ -12,8 +12,7 @@ def update_account(user: User, data: dict, actor: Actor) -> User:
     """Change the user's own name and language (the e-mail and password have their own ways)."""
     locale = data.get("locale")
     if locale not in LOCALES:
-        raise ValidationFailed(_l("Unknown language."), {"locale": [_l("One of: %(choices)s.",
-                                                                          choices=", ".join(LOCALES))]})
+        raise ValidationFailed(_l("Unknown language."), {"locale": [_l("Choose Deutsch or English.")]})
     user.name = (data.get("name") or "").strip()[:200]
     user.locale = locale
     return user

@@ -13,10 +13,10 @@ from core.extensions import db
 from core.models import utcnow
 from core.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from core.tenancy.context import tenant_context
-from core.validation import Errors, bounded_int
+from core.validation import Errors, bounded_int, choice_message
 from tenants.models import Membership, Tenant, User
 from tenants.passwords import hash_password, needs_rehash, password_problems, verify_password
-from tenants.roles import ROLES, Role, can
+from tenants.roles import ROLE_LABELS, ROLES, Role, can
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 # Slugs that would shadow platform URLs.
@@ -107,7 +107,7 @@ def check_member_role(role: str, agency_id: int | None, actor: Actor) -> None:
     """May `actor` give someone `role` (with `agency_id` for an agency member) in the current tenant?"""
     _refuse_owner_change_by_non_owner(actor, role)
     if role not in ROLES:
-        raise ValidationFailed(_l("Unknown role."), {"role": [_l("One of: %(choices)s.", choices=", ".join(ROLES))]})
+        raise ValidationFailed(_l("Unknown role."), {"role": [choice_message(ROLES, ROLE_LABELS)]})
     if role == Role.AGENCY and agency_id is None:
         raise ValidationFailed(_l("An agency member needs an agency."),
                                {"agency_id": [_l("Required for role agency.")]})

@@ -69,7 +69,7 @@ def get_case(case_id: int, actor: Actor) -> Case:
     """A case the actor may see; a colleague's case is as absent as another tenant's (404)."""
     case = db.session.scalar(case_query(actor).where(Case.id == case_id))
     if case is None:
-        raise NotFound(_l("No case with id %(id)s.", id=case_id))
+        raise NotFound(_l("No such case in this alliance (or not yours to see)."))
     return case
 
 

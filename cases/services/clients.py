@@ -144,7 +144,7 @@ def get_client(client_id: int, actor: Actor | None = None) -> Client:
     """A client by id; with an actor, only one the actor may see (else 404, like another tenant's id)."""
     client = db.session.scalar(visible_clients(actor).where(Client.id == client_id))
     if client is None:
-        raise NotFound(_l("No client with id %(id)s.", id=client_id))
+        raise NotFound(_l("No such client in this alliance (or not yours to see)."))
     return client
 
 

@@ -11,7 +11,7 @@ from cases.models import (
     Consent,
 )
 from cases.services.clients import refuse_if_anonymised
-from core import audit
+from core import audit, labels
 from core import validation as v
 from core.audit import Actor
 from core.clock import today
@@ -38,15 +38,9 @@ def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
         items = [items]
     if not items:
         errors.add("data_items", _l("Name at least one data item."))
-    elif unknown := [i for i in items if i not in DATA_ITEMS]:
-        errors.add(
-            "data_items",
-            _l(
-                "Unknown: %(unknown)s. Allowed: %(allowed)s.",
-                unknown=", ".join(map(str, unknown)),
-                allowed=", ".join(DATA_ITEMS),
-            ),
-        )
+    elif any(i not in DATA_ITEMS for i in items):
+        errors.add("data_items", _l("Choose only data items of the list: %(allowed)s.", allowed=", ".join(
+            str(labels.choice_labels("consents", "data_items").get(i, i)) for i in DATA_ITEMS)))
     given_on = v.date_field(errors, data, "given_on", not_future=True)
     expires_on = v.date_field(errors, data, "expires_on")
     requested_on = v.date_field(errors, data, "requested_on", not_future=True) or given_on or today()
@@ -111,7 +105,7 @@ def withdraw_consent(consent: Consent, on: date | None, actor: Actor) -> Consent
 
 def get_consent(client: Client, consent_id: int) -> Consent:
     return v.get_or_404(Consent, consent_id, Consent.client_id == client.id,
-                        message=_l("No consent with id %(id)s.", id=consent_id))
+                        message=_l("No such consent of this client."))
 
 
 def consents_of(client: Client) -> list[Consent]:

@@ -134,7 +134,7 @@ def update_goal(case: Case, goal: Goal, data: dict, actor: Actor) -> Goal:
 
 def get_goal(case: Case, goal_id: int) -> Goal:
     return v.get_or_404(Goal, goal_id, Goal.case_id == case.id,
-                        message=_l("No goal with id %(id)s.", id=goal_id))
+                        message=_l("No such goal in this case."))
 
 
 def goals_of(case: Case) -> list[Goal]:

@@ -79,7 +79,7 @@ def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: dat
 
 def get_referral(case: Case, referral_id: int) -> Referral:
     return v.get_or_404(Referral, referral_id, Referral.case_id == case.id,
-                        message=_l("No referral with id %(id)s.", id=referral_id))
+                        message=_l("No such referral in this case."))
 
 
 def referrals_of(case: Case) -> list[Referral]:

@@ -107,7 +107,7 @@ def delete_service_entry(case: Case, entry: ServiceEntry, actor: Actor) -> None:
 
 def get_service_entry(case: Case, entry_id: int) -> ServiceEntry:
     return v.get_or_404(ServiceEntry, entry_id, ServiceEntry.case_id == case.id,
-                        message=_l("No service entry with id %(id)s.", id=entry_id))
+                        message=_l("No such service entry in this case."))
 
 
 def entries_of(case: Case):
@@ -136,8 +136,9 @@ def mark_billed(
 ) -> None:
     """Billing's mark: from now on the entries are immutable; billing one twice is a conflict."""
     entries = list(entries)
-    if already := [e.id for e in entries if e.billed]:
-        raise Conflict(_l("Service entries billed already: %(ids)s.", ids=", ".join(map(str, already))))
+    if already := [e for e in entries if e.billed]:
+        raise Conflict(_l("The service entries of %(days)s have been billed already.",
+                          days=", ".join(sorted({e.on.strftime("%d.%m.%Y") for e in already}))))
     at = at or utcnow()
     for entry in entries:
         entry.billed_at, entry.invoice_line_id = at, invoice_line_id

@@ -131,7 +131,7 @@ def upload_signed_copy(
 def get_document(contract: Contract, document_id: int) -> ContractDocument:
     return v.get_or_404(
         ContractDocument, document_id, ContractDocument.contract_id == contract.id,
-        message=_l("No document with id %(id)s.", id=document_id),
+        message=_l("No such document of this contract."),
     )
 
 

@@ -12,11 +12,16 @@ from contracts.models import (
     ContractStep,
 )
 from contracts.services.terms import TERM_FIELDS, get_contract, rates_plain, set_partners, set_rates, term_authors
-from core import audit, clock
+from core import audit, clock, labels
 from core import validation as v
 from core.audit import Actor
 from core.extensions import db
 from core.problems import Conflict, ValidationFailed
+
+
+def _status(code: str) -> str:
+    """A contract's state as people read it ("Entwurf", not "draft")."""
+    return labels.value_text("contracts", "status", code)
 
 
 def transition(
@@ -31,19 +36,19 @@ def transition(
     conflicts."""
     if to not in STATUSES:
         raise ValidationFailed(
-            _l("Unknown state."), {"to": [_l("One of: %(choices)s.", choices=", ".join(STATUSES))]}
+            _l("Unknown state."), {"to": [v.choice_message(STATUSES, labels.choice_labels("contracts", "status"))]}
         )
     on = on or clock.today()
     allowed = allowed_next(contract.status)
     if to not in allowed:
         raise Conflict(
             _l(
-                "A contract in state %(status)s cannot go to %(to)s; possible: %(allowed)s.",
-                status=contract.status,
-                to=to,
-                allowed=", ".join(allowed) or "–",
+                "A contract in state “%(status)s” cannot go to “%(to)s”; possible: %(allowed)s.",
+                status=_status(contract.status),
+                to=_status(to),
+                allowed=", ".join(f"“{_status(s)}”" for s in allowed) or "–",
             ),
-            {"to": [_l("Not allowed from %(status)s.", status=contract.status)]},
+            {"to": [_l("Not allowed from “%(status)s”.", status=_status(contract.status))]},
         )
     # a step records what happened: it cannot lie ahead (a "sent" dated 2099 would block every later step);
     # only the end of a contract may be fixed in advance, within its term
@@ -79,7 +84,7 @@ def transition(
         if end_reason not in END_REASONS:
             raise ValidationFailed(
                 _l("Unknown end reason."),
-                {"end_reason": [_l("One of: %(choices)s.", choices=", ".join(END_REASONS))]},
+                {"end_reason": [v.choice_message(END_REASONS, labels.choice_labels("contracts", "end_reason"))]},
             )
         contract.end_reason = end_reason
     step = ContractStep(

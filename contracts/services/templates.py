@@ -81,7 +81,7 @@ def upload_template(tenant_id: int, name: str, data: bytes, actor: Actor, note: 
 
 
 def get_template(template_id: int) -> ContractTemplate:
-    return v.get_or_404(ContractTemplate, template_id, message=_l("No template with id %(id)s.", id=template_id))
+    return v.get_or_404(ContractTemplate, template_id, message=_l("No such template in this alliance."))
 
 
 def list_templates():

@@ -17,7 +17,7 @@ from contracts.models import (
     RateLine,
 )
 from contracts.services.templates import ensure_default_template
-from core import audit, clock
+from core import audit, clock, labels
 from core import validation as v
 from core.audit import Actor
 from core.extensions import db
@@ -76,7 +76,7 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
             errors.add("agency_id", _l("No such agency."))
     for key, allowed in CHOICES.items():
         if key in terms and terms[key] not in allowed:
-            errors.add(key, _l("One of: %(choices)s.", choices=", ".join(allowed)))
+            errors.add(key, v.choice_message(allowed, labels.choice_labels("contracts", key)))
     for key in ("budget_cents", "review_interval_months", "notice_period_months"):
         if terms.get(key) is not None and terms[key] < 0:
             errors.add(key, _l("Must not be negative."))
@@ -97,11 +97,11 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
             code = (raw.get("service_area") or "").strip() or None
             amount = raw.get("amount_cents")
             if kind not in RATE_KINDS:
-                errors.add(f"rates.{i}.kind", _l("One of: %(choices)s.", choices=", ".join(RATE_KINDS)))
+                errors.add(f"rates.{i}.kind", v.choice_message(RATE_KINDS))
             if kind == "per_unit" and code is None:
                 errors.add(f"rates.{i}.service_area", _l("An hourly rate needs a service area."))
             if code is not None and code not in codes:
-                errors.add(f"rates.{i}.service_area", _l("No service area with code %(code)s.", code=code))
+                errors.add(f"rates.{i}.service_area", _l("Choose a service area of the list."))
             if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= MAX_CENTS:
                 errors.add(f"rates.{i}.amount_cents", _l("A non-negative whole number of cents."))
             rates.append(
@@ -116,8 +116,8 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
     if "partner_ids" in data and data["partner_ids"] is not None:
         partner_ids = list(dict.fromkeys(data["partner_ids"]))
         known = set(db.session.scalars(select(Partner.id).where(Partner.id.in_(partner_ids))))
-        if missing := [p for p in partner_ids if p not in known]:
-            errors.add("partner_ids", _l("No such partner: %(ids)s.", ids=", ".join(map(str, missing))))
+        if any(p not in known for p in partner_ids):
+            errors.add("partner_ids", _l("Choose only partners of the list."))
     errors.raise_if_any(_l("The contract has invalid fields."))
     return terms, rates, partner_ids
 
@@ -214,7 +214,7 @@ def update_contract(contract: Contract, data: dict, actor: Actor) -> Contract:
 
 
 def get_contract(contract_id: int) -> Contract:
-    return v.get_or_404(Contract, contract_id, message=_l("No contract with id %(id)s.", id=contract_id))
+    return v.get_or_404(Contract, contract_id, message=_l("No such contract in this alliance."))
 
 
 def list_contracts(status: str | None = None, agency_id: int | None = None, *, due: str | None = None,

@@ -66,7 +66,7 @@ class RunStartedSchema(Schema):
 
 class RunListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String(load_default=None)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
 class InvoiceListArgs(RunListArgs):

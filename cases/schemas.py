@@ -77,8 +77,9 @@ class ClientPatchSchema(ClientSchema):
 
 class ClientListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None)
-    q = fields.String(load_default="", metadata={"description": "Search in name and pseudonym"})
+    cursor = fields.String(load_default=None, validate=validate.Length(max=40))
+    q = fields.String(load_default="", validate=validate.Length(max=200),
+                      metadata={"description": "Search in name and pseudonym"})
 
 
 class ConsentSchema(Schema):
@@ -181,11 +182,12 @@ class CasePatchSchema(CaseSchema):
 
 class CaseListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=40))
     status = fields.String(load_default="", validate=validate.OneOf(("", "open", *CASE_PHASES)))
     case_manager_id = fields.Integer(validate=ID, load_default=None)
-    service_area = fields.String(load_default="")
-    q = fields.String(load_default="", metadata={"description": "Client name or pseudonym"})
+    service_area = fields.String(load_default="", validate=validate.Length(max=40))
+    q = fields.String(load_default="", validate=validate.Length(max=200),
+                      metadata={"description": "Client name or pseudonym"})
 
 
 class NeedSchema(Schema):
@@ -194,6 +196,7 @@ class NeedSchema(Schema):
     service_area = fields.Function(
         lambda n: n.service_area.code,
         deserialize=str,
+        validate=validate.Length(max=40),
         metadata={"description": "Code of an active service area"},
     )
     priority = fields.String(load_default="medium", validate=validate.OneOf(NEED_PRIORITIES))
@@ -281,6 +284,7 @@ class ServiceEntrySchema(Schema):
     service_area = fields.Function(
         lambda e: e.service_area.code,
         deserialize=str,
+        validate=validate.Length(max=40),
         metadata={"description": "Code of an active service area"},
     )
     direct = fields.Boolean(load_default=True, metadata={"description": "Direct (with the client) or indirect"})
@@ -296,6 +300,7 @@ class ServiceEntrySchema(Schema):
 class ServiceEntryPatchSchema(ServiceEntrySchema):
     on = fields.Date()
     minutes = fields.Integer()
-    service_area = fields.Function(lambda e: e.service_area.code, deserialize=str)
+    service_area = fields.Function(lambda e: e.service_area.code, deserialize=str,
+                                   validate=validate.Length(max=40))
     direct = fields.Boolean()
     note = fields.String(validate=validate.Length(max=5000))

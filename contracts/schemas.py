@@ -20,6 +20,7 @@ class RateSchema(Schema):
     service_area = fields.String(
         allow_none=True,
         load_default=None,
+        validate=validate.Length(max=40),
         metadata={"description": "code of a service area (required for per_unit)"},
     )
     amount_cents = fields.Integer(required=True, strict=True, validate=MONEY)
@@ -152,7 +153,7 @@ class ContractDetailSchema(ContractSchema):
 
 class ContractListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=40))
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     agency_id = fields.Integer(load_default=None, validate=ID)
 

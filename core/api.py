@@ -75,7 +75,7 @@ def api_blueprint(name: str, import_name: str, url: str, description: str = "") 
 
 class ListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String(load_default=None)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
 def page_of(query, model, args: dict) -> dict:

@@ -165,8 +165,11 @@ def handle_event(event: dict) -> str:
         return "ignored"
     if tenant.subscription_event_at is not None and created < tenant.subscription_event_at:
         return "stale"
+    changes = _changes_of(event["type"], obj, tenant)
+    if changes is None:
+        return "ignored"  # about a subscription that is not (or no longer) the alliance's current one
     with tenant_context(tenant.id, zone=tenant.timezone):
-        data = {"subscription_event_at": created, **_changes_of(event["type"], obj, tenant)}
+        data = {"subscription_event_at": created, **changes}
         diff = audit.changes(tenant, data)
         diff.pop("subscription_event_at", None)
         if diff:
@@ -186,13 +189,23 @@ def _tenant_of(kind: str, obj: dict, customer: str | None):
     return None
 
 
-def _changes_of(kind: str, obj: dict, tenant) -> dict:
+LIVE_STATUSES = frozenset({"trialing", "active"})
+
+
+def _changes_of(kind: str, obj: dict, tenant) -> dict | None:
+    """The tenant's columns after the event, or None when the event is about another subscription than the
+    alliance's current one (a customer can have several: an old, canceled one keeps sending events)."""
     if kind == "checkout.session.completed":
         return {key: value for key, value in (("stripe_customer_id", obj.get("customer")),
                                               ("stripe_subscription_id", obj.get("subscription")))
                 if isinstance(value, str)}
     if kind.startswith("customer.subscription."):
         status = "canceled" if kind.endswith(".deleted") else str(obj.get("status") or "")
+        if not _is_current(tenant, obj.get("id"), status):
+            return None
+        if status in ENDED_STATUSES and (successor := _live_successor(tenant, obj.get("id"))) is not None:
+            # the current one ended while the customer has another live subscription: that one is current now
+            obj, status = successor, str(successor.get("status") or "")
         data = {"stripe_subscription_id": obj.get("id") or tenant.stripe_subscription_id,
                 "trial_ends_at": _time(obj.get("trial_end")),
                 "current_period_end": _time(_period_end(obj)) or tenant.current_period_end}
@@ -200,11 +213,40 @@ def _changes_of(kind: str, obj: dict, tenant) -> dict:
         if plan is not None:
             data["plan"] = plan
         return {**data, **_status_changes(tenant, status)}
+    subscription = obj.get("subscription")
+    if (isinstance(subscription, str) and tenant.stripe_subscription_id
+            and subscription != tenant.stripe_subscription_id):
+        return None  # an invoice of an old subscription
     if kind == "invoice.payment_failed":
         return _status_changes(tenant, "past_due")
     if kind == "invoice.paid" and tenant.subscription_status in ("past_due", "unpaid"):
         return _status_changes(tenant, "active")
     return {}
+
+
+def _is_current(tenant, subscription_id, status: str) -> bool:
+    """Is a subscription event about the alliance's current subscription, or about a new one that takes over
+    (a live subscription while the current one has ended, failed or never started)?"""
+    if not tenant.stripe_subscription_id or subscription_id == tenant.stripe_subscription_id:
+        return True
+    return status not in ENDED_STATUSES and tenant.subscription_status not in LIVE_STATUSES
+
+
+def _live_successor(tenant, ended_id) -> dict | None:
+    """Another trialing or active subscription of the tenant's customer at Stripe (best effort: None when Stripe
+    is not configured or cannot be reached; then the event's word counts)."""
+    if not tenant.stripe_customer_id or not current_app.config.get("STRIPE_SECRET_KEY"):
+        return None
+    try:
+        found = _client().v1.subscriptions.list(params={"customer": tenant.stripe_customer_id, "limit": 10})
+    except (stripe.StripeError, StripeUnavailable):
+        current_app.logger.warning("Stripe: could not look for another subscription of %s", tenant.stripe_customer_id)
+        return None
+    for subscription in found.data:
+        data = subscription.to_dict()
+        if data.get("id") != ended_id and data.get("status") in LIVE_STATUSES:
+            return data
+    return None
 
 
 def _status_changes(tenant, status: str) -> dict:

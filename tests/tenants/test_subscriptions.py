@@ -299,3 +299,52 @@ def test_stripe_down_raises_stripe_unavailable(app, tenant_a, stripe_configured,
         with pytest.raises(subscriptions.StripeUnavailable):
             subscriptions.portal_url(tenant)
         db.session.rollback()
+
+
+def _card_customer(localstripe, customer: str) -> None:
+    method = localstripe.post("/v1/payment_methods", {"type": "card", "card[number]": "4242424242424242",
+                                                      "card[exp_month]": "12", "card[exp_year]": "2034",
+                                                      "card[cvc]": "123"})["id"]
+    localstripe.post(f"/v1/payment_methods/{method}/attach", {"customer": customer})
+    localstripe.post(f"/v1/customers/{customer}", {"invoice_settings[default_payment_method]": method})
+
+
+def test_events_of_an_older_subscription_leave_the_current_one_alone(app, client, tenant_a, customer_of,
+                                                                      localstripe, live_server):
+    """With localstripe's webhooks: a canceled subscription suspends; a new active one replaces it and
+    reactivates; a late deletion or update of the old one neither suspends nor takes back the stored id; a
+    further subscription created while the current one is active does not take over, but when the current one is
+    deleted while that one is still active, the alliance follows it instead of being suspended."""
+    localstripe.post("/_config/webhooks/buendnisnetz", {"url": f"{live_server}/stripe/webhook",
+                                                        "secret": WEBHOOK_SECRET})
+    customer = customer_of(tenant_a)
+    _update(app, tenant_a, subscription_status=None)
+    _card_customer(localstripe, customer)
+    old = localstripe.post("/v1/subscriptions", {"customer": customer, "items[0][plan]": PRICES["standard"]})
+    assert _wait_for(lambda: _read(app, tenant_a, "stripe_subscription_id") == old["id"])
+    localstripe.request("DELETE", f"/v1/subscriptions/{old['id']}")
+    assert _wait_for(lambda: _read(app, tenant_a, "status") == "suspended"), "the cancelation did not arrive"
+
+    new = localstripe.post("/v1/subscriptions", {"customer": customer, "items[0][plan]": PRICES["network"]})
+    assert _wait_for(lambda: _read(app, tenant_a, "stripe_subscription_id") == new["id"])
+    assert _read(app, tenant_a, "status", "subscription_status", "plan") == ("active", "active", "network")
+
+    # late events about the old subscription (newer `created`, so not stale): ignored
+    canceled = localstripe.get(f"/v1/subscriptions/{old['id']}")
+    for kind in ("customer.subscription.deleted", "customer.subscription.updated"):
+        answer = _post_event(client, event(kind, canceled, created=int(time.time()) + 1))
+        assert answer.json["outcome"] == "ignored", kind
+    failed = _post_event(client, event("invoice.payment_failed", {"object": "invoice", "customer": customer,
+                                                                   "subscription": old["id"]}))
+    assert failed.json["outcome"] == "ignored"
+    assert _read(app, tenant_a, "status", "subscription_status", "stripe_subscription_id") == (
+        "active", "active", new["id"])
+
+    # a third subscription while the current one is active: not taken over ...
+    third = localstripe.post("/v1/subscriptions", {"customer": customer, "items[0][plan]": PRICES["standard"]})
+    time.sleep(1.5)
+    assert _read(app, tenant_a, "stripe_subscription_id") == new["id"]
+    # ... until the current one is deleted: then the live one is current, and the alliance stays writable
+    localstripe.request("DELETE", f"/v1/subscriptions/{new['id']}")
+    assert _wait_for(lambda: _read(app, tenant_a, "stripe_subscription_id") == third["id"])
+    assert _read(app, tenant_a, "status", "subscription_status", "plan") == ("active", "active", "standard")

@@ -222,7 +222,7 @@ class GoalForm(PageForm):
 class TransitionForm(PageForm):
     """A button that moves a goal or referral to the state in the hidden field."""
 
-    to = HiddenField(validators=[DataRequired()])
+    to = HiddenField(validators=[DataRequired(), Length(max=20)])
 
 
 class ReferralForm(PageForm):

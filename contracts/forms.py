@@ -101,7 +101,7 @@ class ContractForm(PageForm):
 
 
 class TransitionForm(PageForm):
-    to = HiddenField(validators=[DataRequired()])
+    to = HiddenField(validators=[DataRequired(), Length(max=20)])
     on = DateField(_l("Effective date"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 

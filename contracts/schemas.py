@@ -182,7 +182,7 @@ class EnrolmentSchema(Schema):
     to_on = fields.Date(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     approved_hours = fields.Dict(
-        keys=fields.String(), values=fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=10_000)),
+        keys=fields.String(validate=validate.Length(max=40)), values=fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=10_000)),
         load_default=None,
         metadata={"description": "Optional approved hours per service area code, e.g. {\"childcare\": 40}"},
     )

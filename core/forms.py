@@ -16,6 +16,7 @@ from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.extensions import db
 from core.problems import ServiceError
@@ -87,7 +88,10 @@ def _only_what_was_read(fields) -> None:
         elif isinstance(field, wtforms.FormField):
             _only_what_was_read(field.form)
         elif field.process_errors and isinstance(field.errors, list):
-            field.errors = list(field.process_errors)
+            if any(str(value).strip() for value in field.raw_data or []):
+                field.errors = list(field.process_errors)
+            else:  # nothing typed: "required" (if it is) says it, not "not a valid date"
+                field.errors = [e for e in field.errors if e not in field.process_errors]
 
 
 class PageForm(FlaskForm):
@@ -163,18 +167,36 @@ def submit(form: FlaskForm, action, apply=None):
         return None
     if form.validate():
         return run_form(form, action, apply)
+    # the service sees the refused fields empty (a text too long for its column never reaches the database)
+    refused = {f: f.data for f in _plain_fields(form) if f.errors and f.name != "csrf_token"}
+    for f in refused:
+        f.data = "" if isinstance(f, wtforms.StringField) else None
     try:
         action()
     except ServiceError as exc:
         db.session.rollback()
         (apply or apply_service_errors)(_Untouched(form), exc)
-    except (TypeError, ValueError, AttributeError, KeyError, LookupError):
+    except (TypeError, ValueError, AttributeError, KeyError, LookupError, SQLAlchemyError):
         # a field the form refused holds nothing the service can read: its check waits for the next round
         db.session.rollback()
         log.debug("service check skipped for an invalid form", exc_info=True)
     else:
         db.session.rollback()
+    finally:
+        for f, data in refused.items():
+            f.data = data
     return None
+
+
+def _plain_fields(fields):
+    for field in fields:
+        if isinstance(field, wtforms.FieldList):
+            for entry in field.entries:
+                yield from _plain_fields(entry.form if isinstance(entry, wtforms.FormField) else [entry])
+        elif isinstance(field, wtforms.FormField):
+            yield from _plain_fields(field.form)
+        else:
+            yield field
 
 
 class _Untouched:

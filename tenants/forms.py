@@ -25,7 +25,8 @@ class ResetPasswordForm(PageForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=1000)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the new password"), render_kw={"autocomplete": "new-password"},
-                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+                            validators=[DataRequired(), Length(max=1000),
+                                        EqualTo("password", message=_l("The passwords differ."))])
 
 
 class TenantForm(PageForm):
@@ -65,7 +66,8 @@ class AcceptInvitationForm(PageForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=1000)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the new password"), render_kw={"autocomplete": "new-password"},
-                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+                            validators=[DataRequired(), Length(max=1000),
+                                        EqualTo("password", message=_l("The passwords differ."))])
 
 
 class RoleForm(PageForm):

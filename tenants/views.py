@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core.audit import AuditEvent
 from core.extensions import db, limiter
-from core.forms import arg_int, flash_outcome, run_form
+from core.forms import arg_int, flash_outcome, run_form, submit
 from core.mail import send_mail
 from core.tenancy.context import set_tenant, tenant_context
 from tenants import invitations, services
@@ -191,11 +191,10 @@ def _overview():
 @requires("tenant.write")
 def settings():
     form = TenantForm(obj=g.tenant)
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in services.TENANT_FIELDS}
-        if run_form(form, lambda: services.update_tenant(g.tenant, data, current_actor())):
-            flash(_("Saved."), "success")
-            return redirect(url_for("tenants.settings"))
+    if submit(form, lambda: services.update_tenant(g.tenant, {name: form[name].data for name in services.TENANT_FIELDS},
+                                                   current_actor())):
+        flash(_("Saved."), "success")
+        return redirect(url_for("tenants.settings"))
     from tenants.second_factor_setting import settings_panel
     from tenants.signup_views import accepted_documents
 

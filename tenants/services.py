@@ -19,9 +19,11 @@ from tenants.passwords import hash_password, needs_rehash, password_problems, ve
 from tenants.roles import ROLE_LABELS, ROLES, Role, can
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
-# Slugs that would shadow platform URLs.
+# Slugs that would shadow platform URLs: these, and every fixed first path segment of the app's routes
+# (reserved_slugs(), read from the URL map when a slug is checked).
 RESERVED_SLUGS = {"api", "admin", "login", "logout", "static", "healthz", "readyz", "signup", "password", "lang",
-                  "stripe", "docs", "help", "select", "legal"}
+                  "stripe", "docs", "help", "select", "legal", "invitations", "account", "choose", "metrics",
+                  "www", "mail", "status", "support"}
 TENANT_FIELDS = ("name", "legal_name", "address", "tax_number", "vat_id", "iban", "bic", "email",
                  "register_number", "contact_name", "phone", "payment_days")
 PAYMENT_DAYS_DEFAULT, PAYMENT_DAYS_MAX = 30, 120
@@ -31,10 +33,23 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def reserved_slugs() -> set[str]:
+    """RESERVED_SLUGS and the first path segment of every route that does not start with a variable."""
+    from flask import current_app, has_app_context
+
+    found = set(RESERVED_SLUGS)
+    if has_app_context():
+        for rule in current_app.url_map.iter_rules():
+            first = rule.rule.lstrip("/").split("/", 1)[0]
+            if first and "<" not in first:
+                found.add(first.lower())
+    return found
+
+
 def validate_slug(slug: str) -> list[str]:
     if not SLUG_RE.match(slug or ""):
         return [_l("3-63 characters: lower-case letters, digits and hyphens, not at the start or end.")]
-    if slug in RESERVED_SLUGS:
+    if slug in reserved_slugs():
         return [_l("This address is reserved.")]
     return []
 

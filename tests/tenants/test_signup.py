@@ -59,6 +59,7 @@ def test_sign_up_creates_the_alliance_its_owner_and_the_acceptances(app, client,
 @pytest.mark.parametrize("slug, message", [
     ("A", "3-63"), ("-hamm", "3-63"), ("hamm_", "3-63"),
     ("admin", "reserved"), ("api", "reserved"), ("static", "reserved"), ("signup", "reserved"),
+    ("invitations", "reserved"), ("account", "reserved"), ("choose", "reserved"), ("metrics", "reserved"),
     ("alpha", "taken"),
 ])
 def test_slug_is_validated(app, client, no_csrf, tenant_a, slug, message):
@@ -68,6 +69,25 @@ def test_slug_is_validated(app, client, no_csrf, tenant_a, slug, message):
     page = r.get_data(as_text=True)
     assert message in page and 'id="slug-error"' in page
     assert _counts(app)[0] == 0
+
+
+def test_every_first_path_segment_of_the_app_is_reserved(app):
+    """Is every fixed first segment of the app's routes (now and of routes added later) refused as a slug?"""
+    from flask import Flask
+
+    from tenants.services import validate_slug
+
+    with app.app_context():
+        segments = {rule.rule.lstrip("/").split("/")[0] for rule in app.url_map.iter_rules()}
+        segments = {s for s in segments if s and "<" not in s and len(s) >= 3}
+        assert {"invitations", "account", "choose", "metrics", "legal", "login", "stripe"} <= segments
+        for segment in segments:
+            assert validate_slug(segment), segment
+        assert validate_slug("newsroom") == []
+    other = Flask("other")
+    other.add_url_rule("/newsroom/<int:id>", "news", lambda id: "")
+    with other.app_context():
+        assert validate_slug("newsroom")
 
 
 def test_every_field_error_comes_in_one_round(app, client, no_csrf):

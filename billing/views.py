@@ -3,7 +3,7 @@ payments and files, the overdue list, and the efficiency review report of a cont
 
 from datetime import UTC, date, timedelta
 
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -13,6 +13,7 @@ from billing import api, services
 from billing import efficiency_document as document
 from billing import today as _today_items  # noqa: F401  (registers the start page's items for the pages below)
 from billing.efficiency import default_period, efficiency_report
+from billing.efficiency_charts import efficiency_charts
 from billing.forms import (
     CHARGE_KIND_LABELS,
     CREDIT_NOTE_PDF_LABEL,
@@ -37,6 +38,7 @@ from core import audit, clock
 from core.conversion import ConversionFailed, docx_to_pdf
 from core.extensions import db
 from core.forms import apply_service_errors, arg_int, flash_outcome, problem_text, run_form, submit
+from core.htmx import partial_request, refresh_page, render_page
 from core.models import utcnow
 from core.money import cents_to_input, format_cents, parse_euros
 from core.problems import Conflict, ServiceError
@@ -86,7 +88,8 @@ def efficiency(contract_id: int):
     return render_template("billing/efficiency.html", contract=report["contract"], report=report, lines=lines,
                            outcomes=outcomes, share=document.percent(report["budget_share"]),
                            first=report["period_from"], last=report["period_to"], invoiced=invoiced,
-                           invoice_statuses=INVOICE_STATUS_LABELS)
+                           invoice_statuses=INVOICE_STATUS_LABELS,
+                           charts=efficiency_charts(report, lines, outcomes, invoiced))
 
 
 def _invoiced(contract_id: int, first: date, last: date) -> dict:
@@ -259,8 +262,13 @@ def run(run_id: int):
 @bp.get("/billing/runs/<int:run_id>/progress")
 @requires("billing.read")
 def run_progress(run_id: int):
-    """The run's status and progress as an HTML fragment, polled by billing_poll.js while the run works."""
-    return render_template("billing/_run_progress.html", **_run_context(services.get_run(run_id)))
+    """The run's status and progress as an HTML fragment, polled by htmx every two seconds while the run works;
+    once it has ended, htmx is told to reload the page, which then shows the invoices and the entries left out."""
+    context = _run_context(services.get_run(run_id))
+    response = make_response(render_template("billing/_run_progress.html", **context))
+    if partial_request() and not context["working"]:
+        refresh_page(response)
+    return response
 
 
 @bp.post("/billing/runs/<int:run_id>/retry")
@@ -291,7 +299,8 @@ def _filters() -> dict:
             "kind": kind if kind in KIND_LABELS else None}
 
 
-def _list_page(query, template: str, endpoint: str, filters: dict, **extra):
+def _list_page(query, template: str, partial: str, endpoint: str, filters: dict):
+    """A list of invoices: the whole page, or for htmx (its filters) only the results."""
     agency = api.agency_scope()
     if agency is not None:
         query = query.where(Invoice.agency_id == agency, Invoice.state != "draft")
@@ -300,10 +309,10 @@ def _list_page(query, template: str, endpoint: str, filters: dict, **extra):
     scoped = agency is not None
     agencies = [] if scoped else network.list_agencies()
     contract_list = [] if scoped else list(db.session.scalars(select(Contract).order_by(Contract.title)))
-    return render_template(template, invoices=rows, next_before=next_before, totals=sums, filters=filters,
-                           filter_args={k: v for k, v in filters.items() if v}, endpoint=endpoint,
-                           agencies=agencies, contracts=contract_list, statuses=INVOICE_STATUS_LABELS,
-                           kinds=KIND_LABELS, scoped=scoped, today=clock.today(), **extra)
+    return render_page(template, partial, invoices=rows, next_before=next_before, totals=sums, filters=filters,
+                       filter_args={k: v for k, v in filters.items() if v}, endpoint=endpoint,
+                       agencies=agencies, contracts=contract_list, statuses=INVOICE_STATUS_LABELS,
+                       kinds=KIND_LABELS, scoped=scoped, today=clock.today())
 
 
 @bp.get("/invoices")
@@ -313,13 +322,15 @@ def invoices():
     agency = api.agency_scope()
     if agency is not None:
         filters["agency_id"] = None  # an agency sees its own invoices only
-    return _list_page(services.invoices_query(**filters), "billing/invoices.html", "billing.invoices", filters)
+    return _list_page(services.invoices_query(**filters), "billing/invoices.html", "billing/_invoices_results.html",
+                      "billing.invoices", filters)
 
 
 @bp.get("/invoices/overdue")
 @requires("billing.read")  # agency members use the portal (billing.portal)
 def overdue():
-    return _list_page(services.overdue_query(), "billing/overdue.html", "billing.overdue", {})
+    return _list_page(services.overdue_query(), "billing/overdue.html", "billing/_invoice_table.html",
+                      "billing.overdue", {})
 
 
 def _charges_summary(invoice: Invoice) -> list[tuple[str, int, int]]:

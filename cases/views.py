@@ -16,9 +16,11 @@ from cases import forms as F
 from cases import report_export, services
 from cases import today as today_items  # the start page's items, served by the lists below
 from cases.models import Case, Client
+from cases.report_charts import report_charts
 from core import clock, signals, spreadsheets
 from core.extensions import db
 from core.forms import apply_service_errors, arg_int, flash_outcome, run_form, submit
+from core.htmx import render_page
 from core.problems import ServiceError
 from network import services as network
 from tenants.access import reads, requires
@@ -115,8 +117,8 @@ def clients():
     rows, page, pages, total = _paginate(
         services.client_query(current_actor(), q, due=due), [Client.last_name, Client.first_name, Client.id]
     )
-    return render_template("cases/clients.html", clients=rows, page=page, pages=pages, total=total, q=q,
-                           count_cap=COUNT_CAP, due=due, due_labels=today_items.CLIENT_DUE_LABELS)
+    return render_page("cases/clients.html", "cases/_clients_results.html", clients=rows, page=page, pages=pages,
+                       total=total, q=q, count_cap=COUNT_CAP, due=due, due_labels=today_items.CLIENT_DUE_LABELS)
 
 
 def _client_data(form: F.ClientForm) -> dict:
@@ -330,8 +332,9 @@ def cases():
     query = services.search_cases(current_actor(), **args)
     rows, page, pages, total = _paginate(query, [Case.opened_on.desc(), Case.id.desc()])
     managers = dict(services.case_managers())
-    return render_template(
+    return render_page(
         "cases/cases.html",
+        "cases/_cases_results.html",
         cases=rows,
         page=page,
         pages=pages,
@@ -652,15 +655,11 @@ def _report_form() -> tuple[F.ReportForm, dict | None]:
 @reads("case_reports")
 def reports():
     form, figures = _report_form()
-    bars = None
-    if figures and figures["minutes_by_area"]:
-        top = max(figures["minutes_by_area"].values())
-        bars = [(name, minutes, round(100 * minutes / top)) for name, minutes in figures["minutes_by_area"].items()]
     return render_template(
         "cases/reports.html",
         form=form,
         figures=figures,
-        bars=bars,
+        charts=report_charts(figures) if figures else {},
         csv_args=_report_args(figures, form),
     )
 

@@ -26,6 +26,7 @@ from contracts.models import Contract
 from core import audit, clock, signals, storage
 from core.extensions import db
 from core.forms import apply_service_errors, flash_outcome, run_form, submit
+from core.htmx import render_page
 from core.money import cents_to_input, format_cents, parse_euros
 from core.problems import ServiceError, ValidationFailed
 from network import services as network
@@ -56,8 +57,8 @@ def contracts():
         status = None
     due = request.args.get("due") if request.args.get("due") in today_items.DUE_LABELS else None
     rows = services.list_contracts(status=status, due=due, actor=current_actor())
-    return render_template("contracts/contracts.html", contracts=rows, status=status, statuses=STATUS_LABELS,
-                           due=due, due_labels=today_items.DUE_LABELS)
+    return render_page("contracts/contracts.html", "contracts/_contracts_results.html", contracts=rows,
+                       status=status, statuses=STATUS_LABELS, due=due, due_labels=today_items.DUE_LABELS)
 
 
 def _contract_form(contract=None) -> ContractForm:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from core.audit import AuditEvent
 from core.extensions import db, limiter
 from core.forms import arg_int, flash_outcome, run_form, submit
+from core.htmx import render_page
 from core.mail import send_mail
 from core.tenancy.context import set_tenant, tenant_context
 from tenants import invitations, services
@@ -330,6 +331,7 @@ def audit_log():
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE)
         .offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
-    return render_template("tenants/audit.html", events=events, page=page, pages=pages, action=action, total=total)
+    return render_page("tenants/audit.html", "tenants/_audit_results.html", events=events, page=page, pages=pages,
+                       action=action, total=total)
 
 

@@ -112,9 +112,10 @@ def test_a_run_from_the_page_ends_done_with_links_to_its_invoices(app, client, t
     a, b = _invoice_of(app, tenant_a, example.contracts["A"]), _invoice_of(app, tenant_a, example.contracts["B"])
     assert f'href="/{tenant_a.slug}/invoices/{a}"' in html and f'href="/{tenant_a.slug}/invoices/{b}"' in html
     assert "Sozialleistungsträger nicht eindeutig" in html
-    assert "data-poll" not in html  # done: no polling
-    fragment = text(client.get(f"/{tenant_a.slug}/billing/runs/{run_id}/progress"))
-    assert 'data-status="done"' in fragment
+    assert 'hx-trigger="every 2s"' not in html  # done: no polling
+    fragment = client.get(f"/{tenant_a.slug}/billing/runs/{run_id}/progress", headers={"HX-Request": "true"})
+    assert 'data-status="done"' in text(fragment)
+    assert fragment.headers.get("HX-Refresh") == "true"  # htmx reloads the page, which then lists the invoices
     runs = text(client.get(f"/{tenant_a.slug}/billing"))
     assert f'href="/{tenant_a.slug}/billing/runs/{run_id}"' in runs and "2026-10" in runs
 
@@ -131,8 +132,10 @@ def test_a_run_at_work_is_polled_and_a_failed_one_can_be_retried(app, client, te
         run_id, waiting_id = run.id, waiting.id
     login(client, tenant_a, "finance")
     html = text(client.get(f"/{tenant_a.slug}/billing/runs/{waiting_id}"))
-    assert f'data-poll="/{tenant_a.slug}/billing/runs/{waiting_id}/progress"' in html
-    assert "billing_poll.js" in html and "1 von 4 Vereinbarungen abgerechnet (25 %)" in html
+    assert f'hx-get="/{tenant_a.slug}/billing/runs/{waiting_id}/progress" hx-trigger="every 2s"' in html
+    assert "1 von 4 Vereinbarungen abgerechnet (25 %)" in html
+    polled = client.get(f"/{tenant_a.slug}/billing/runs/{waiting_id}/progress", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in polled.headers and 'data-status="running"' in text(polled)  # polled on
     page = f"/{tenant_a.slug}/billing/runs/{run_id}"
     assert "worker lost" in text(client.get(page))
     response = _post(client, f"{page}/retry", page, follow_redirects=True)

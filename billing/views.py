@@ -4,7 +4,7 @@ payments and files, the overdue list, and the efficiency review report of a cont
 from datetime import UTC, date, timedelta
 
 from flask import Response, current_app, flash, g, make_response, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -34,7 +34,7 @@ from billing.services import invoices as invoice_service
 from billing.services import runs as run_service
 from contracts import services as contracts
 from contracts.models import Contract
-from core import audit, clock
+from core import audit, clock, confirmation
 from core.conversion import ConversionFailed, docx_to_pdf
 from core.extensions import db
 from core.forms import apply_service_errors, arg_int, flash_outcome, problem_text, run_form, submit
@@ -430,11 +430,27 @@ def recalculate_invoice(invoice_id: int):
 @requires("billing.write")
 def delete_invoice(invoice_id: int):
     invoice = services.get_invoice(invoice_id)
-    if ActionForm().validate_on_submit() and flash_outcome(
+    if not ActionForm().validate_on_submit():
+        return _back(invoice_id)
+    if invoice.is_draft and (page := confirmation.ask(
+            _("The draft invoice to %(agency)s for %(period)s over %(amount)s will be deleted.",
+              **_invoice_names(invoice)),
+            title=_("Delete the draft invoice?"), button=_("Yes, delete the draft"), irreversible=False,
+            cancel_url=url_for("billing.invoice", invoice_id=invoice_id),
+            details=[_("Its services will be billed by the next run.")])) is not None:
+        return page
+    if flash_outcome(
             lambda: services.delete_draft(invoice, current_actor()),
             _("Draft deleted; its services will be billed by the next run.")):
         return redirect(url_for("billing.invoices"))
     return _back(invoice_id)
+
+
+def _invoice_names(invoice: Invoice) -> dict:
+    """What a confirmation calls an invoice: its number, agency, period and amount (core.confirmation)."""
+    return {"number": invoice.number or "–", "agency": network.get_agency(invoice.agency_id).name,
+            "period": f"{format_date(invoice.period_start)} – {format_date(invoice.period_end)}",
+            "amount": format_cents(invoice.gross_cents)}
 
 
 def _issuer_message(missing: dict) -> Markup:
@@ -455,6 +471,14 @@ def issue_invoice(invoice_id: int):
     invoice = services.get_invoice(invoice_id)
     if not ActionForm().validate_on_submit():
         return _back(invoice_id)
+    if invoice.is_draft and (page := confirmation.ask(
+            _("The invoice to %(agency)s for %(period)s over %(amount)s will be issued with the next invoice "
+              "number.", **_invoice_names(invoice)),
+            title=_("Issue the invoice?"), button=_("Yes, issue the invoice"),
+            cancel_url=url_for("billing.invoice", invoice_id=invoice_id),
+            details=[_("An issued invoice can no longer be changed or deleted; only a credit note cancels it.")])
+            ) is not None:
+        return page
     try:
         services.issue(invoice, g.tenant, current_actor())
     except ServiceError as exc:
@@ -483,6 +507,14 @@ def credit_note(invoice_id: int):
     form = CreditNoteForm()
     if not form.validate_on_submit():
         return _render_invoice(invoice, credit_form=form, status=422)
+    if (page := confirmation.ask(
+            _("Invoice %(number)s to %(agency)s over %(amount)s will be cancelled by a credit note.",
+              **_invoice_names(invoice)),
+            title=_("Cancel the invoice?"), button=_("Yes, cancel with a credit note"),
+            cancel_url=url_for("billing.invoice", invoice_id=invoice_id),
+            details=[_("Reason: %(reason)s", reason=form.reason.data.strip()),
+                     _("Its services become billable again and are billed by the next run.")])) is not None:
+        return page
     note = flash_outcome(lambda: services.credit_note(invoice, g.tenant, current_actor(), form.reason.data.strip()),
                          lambda made: _("Credit note %(number)s cancels invoice %(invoice)s.", number=made.number,
                                         invoice=invoice.number))
@@ -518,6 +550,14 @@ def add_payment(invoice_id: int):
 @requires("billing.write")
 def reverse_payment(invoice_id: int, payment_id: int):
     invoice = services.get_invoice(invoice_id)
+    payment = next((p for p in services.payments_of(invoice) if p.id == payment_id), None)
+    if payment is not None and ActionForm().validate_on_submit() and (page := confirmation.ask(
+            _("The payment of %(amount)s on %(date)s to invoice %(number)s will be taken back.",
+              amount=format_cents(payment.amount_cents), date=format_date(payment.on), number=invoice.number or "–"),
+            title=_("Take the payment back?"), button=_("Yes, take it back"), irreversible=False,
+            cancel_url=url_for("billing.invoice", invoice_id=invoice_id),
+            details=[_("The open amount grows by it; the audit log keeps the payment.")])) is not None:
+        return page
     if ActionForm().validate_on_submit():
         flash_outcome(lambda: invoice_service.reverse_payment(invoice, payment_id, current_actor()),
                       _("The payment was taken back."))

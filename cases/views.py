@@ -9,6 +9,7 @@ import re
 from datetime import date
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -17,7 +18,7 @@ from cases import report_export, services
 from cases import today as today_items  # the start page's items, served by the lists below
 from cases.models import Case, Client
 from cases.report_charts import report_charts
-from core import clock, signals, spreadsheets
+from core import clock, confirmation, signals, spreadsheets
 from core.extensions import db
 from core.forms import apply_service_errors, arg_int, flash_outcome, run_form, submit
 from core.htmx import render_page
@@ -230,12 +231,14 @@ def _consent_errors(form: F.ConsentForm, exc: ServiceError) -> None:
     apply_service_errors(form, ServiceError(exc.detail, renamed))
 
 
-def _consent_step(client_id: int, consent_id: int, step):
+def _consent_step(client_id: int, consent_id: int, step, ask=None):
     row = services.get_client(client_id, current_actor())
     consent = services.get_consent(row, consent_id)
     form = F.OnForm()
     if not form.validate_on_submit():
         abort(400)
+    if ask is not None and (page := ask(row, consent, form.on.data)) is not None:
+        return page
     flash_outcome(lambda: step(consent, form.on.data, current_actor()), _("Saved."))
     return redirect(url_for("cases.client", client_id=row.id))
 
@@ -243,7 +246,21 @@ def _consent_step(client_id: int, consent_id: int, step):
 @bp.post("/clients/<int:client_id>/consents/<int:consent_id>/withdraw")
 @requires("cases.write")
 def withdraw_consent(client_id: int, consent_id: int):
-    return _consent_step(client_id, consent_id, services.withdraw_consent)
+    return _consent_step(client_id, consent_id, services.withdraw_consent, ask=_ask_withdraw)
+
+
+def _ask_withdraw(client_row, consent, on):
+    if consent.agency_id is not None:
+        recipient = network.get_agency(consent.agency_id).name
+    else:
+        recipient = network.get_partner(consent.partner_id).name
+    return confirmation.ask(
+        _("The consent of %(pseudonym)s to pass data to %(recipient)s will be withdrawn as of %(date)s.",
+          pseudonym=client_row.pseudonym, recipient=recipient, date=format_date(on or clock.today())),
+        title=_("Withdraw the consent?"), button=_("Yes, withdraw"),
+        cancel_url=url_for("cases.client", client_id=client_row.id),
+        details=[_("Referrals and data transfers to the recipient are no longer possible; a new consent has to "
+                   "be recorded for them.")])
 
 
 @bp.post("/clients/<int:client_id>/consents/<int:consent_id>/give")
@@ -297,6 +314,14 @@ def anonymise_client(client_id: int):
     row = services.get_client(client_id, current_actor())
     if request.method == "GET":
         return render_template("cases/anonymise.html", client=row)
+    if (page := confirmation.ask(
+            _("The personal data of client %(pseudonym)s will be anonymised.", pseudonym=row.pseudonym),
+            title=_("Anonymise %(pseudonym)s", pseudonym=row.pseudonym), button=_("Yes, anonymise irrevocably"),
+            cancel_url=url_for("cases.client", client_id=row.id),
+            details=[_("What will be erased") + ": " + _(
+                "Name, contact data, year of birth, children, confidential notes and all free texts of the cases "
+                "(needs, goals, referrals, service notes, consent purposes).")])) is not None:
+        return page
     flash_outcome(lambda: services.anonymise_client(row, current_actor()),
                     _("The client's data has been anonymised."))
     return redirect(url_for("cases.client", client_id=row.id))
@@ -476,6 +501,8 @@ def case_phase(case_id: int):
             )
         return data
 
+    if form.is_submitted() and form.validate() and (page := _ask_phase(row, form)) is not None:
+        return page
     if submit(form, lambda: services.update_case(row, phase_data(), current_actor())):
         flash(_("Phase: %(phase)s.", phase=F.PHASE_LABELS[row.status]), "success")
         return redirect(url_for("cases.case", case_id=row.id))
@@ -485,6 +512,24 @@ def case_phase(case_id: int):
         url_for("cases.case", case_id=row.id),
         hint=_("A case moves one phase forward at a time; closing needs an outcome."),
     )
+
+
+def _ask_phase(row: Case, form: F.PhaseForm):
+    """Closing and reopening a case are confirmed first (core.confirmation); the other phases move on at once."""
+    to, back = form.status.data, url_for("cases.case", case_id=row.id)
+    if to == "closed" and row.status != "closed" and form.outcome.data:
+        return confirmation.ask(
+            _("Case %(pseudonym)s will be closed with the outcome “%(outcome)s”.", pseudonym=row.client.pseudonym,
+              outcome=F.OUTCOME_LABELS.get(form.outcome.data, form.outcome.data)),
+            title=_("Close the case?"), button=_("Yes, close the case"), cancel_url=back, irreversible=False,
+            details=[_("A closed case takes no more services, goals or referrals until it is reopened.")])
+    if row.status == "closed" and to != "closed":
+        return confirmation.ask(
+            _("Closed case %(pseudonym)s will be reopened in the phase “%(phase)s”; its outcome and closing date "
+              "are removed (the timeline keeps them).", pseudonym=row.client.pseudonym,
+              phase=F.PHASE_LABELS.get(to, to)),
+            title=_("Reopen the case?"), button=_("Yes, reopen the case"), cancel_url=back, irreversible=False)
+    return None
 
 
 @bp.route("/cases/<int:case_id>/needs/new", methods=["GET", "POST"])
@@ -516,12 +561,15 @@ def new_goal(case_id: int):
     return _form_page(form, _("Add a goal and measure"), url_for("cases.case", case_id=row.id))
 
 
-def _step(case_id: int, do):
-    """A state button on the case file (goal status, referral status, plan approval)."""
+def _step(case_id: int, do, ask=None):
+    """A state button on the case file (goal status, referral status, plan approval); `ask` may answer with a
+    confirmation page (core.confirmation) for a step that cannot be taken back."""
     row = services.get_case(case_id, current_actor())
     form = F.TransitionForm()
     if not form.validate_on_submit():
         abort(400)
+    if ask is not None and (page := ask(row, form.to.data)) is not None:
+        return page
     flash_outcome(lambda: do(row, form.to.data), _("Saved."))
     return redirect(url_for("cases.case", case_id=row.id))
 
@@ -529,10 +577,25 @@ def _step(case_id: int, do):
 @bp.post("/cases/<int:case_id>/goals/<int:goal_id>/status")
 @requires("cases.write")
 def goal_status(case_id: int, goal_id: int):
+    def ask(row, to):
+        goal = services.get_goal(row, goal_id)
+        if not _no_way_back(services.GOAL_TRANSITIONS, goal.status, to):
+            return None
+        return confirmation.ask(
+            _("Goal “%(title)s” will be set to “%(status)s”.", title=goal.title, status=F.GOAL_STATUS_LABELS[to]),
+            title=_("Change the goal's status?"), button=_("Yes, set to “%(status)s”", status=F.GOAL_STATUS_LABELS[to]),
+            cancel_url=url_for("cases.case", case_id=row.id, _anchor="plan"))
+
     return _step(
         case_id,
         lambda row, to: services.update_goal(row, services.get_goal(row, goal_id), {"status": to}, current_actor()),
+        ask=ask,
     )
+
+
+def _no_way_back(transitions: dict, here: str, to: str) -> bool:
+    """An allowed step after which the state cannot return to where it was (done, cancelled, rejected, …)."""
+    return to in transitions.get(here, ()) and here not in transitions.get(to, ())
 
 
 @bp.post("/cases/<int:case_id>/plan/approve")
@@ -558,9 +621,21 @@ def new_referral(case_id: int):
 @bp.post("/cases/<int:case_id>/referrals/<int:referral_id>/status")
 @requires("cases.write")
 def referral_status(case_id: int, referral_id: int):
+    def ask(row, to):
+        referral = services.get_referral(row, referral_id)
+        if not _no_way_back(services.REFERRAL_TRANSITIONS, referral.status, to):
+            return None
+        status = F.REFERRAL_STATUS_LABELS[to]
+        return confirmation.ask(
+            _("The referral to %(partner)s will be set to “%(status)s”.",
+              partner=network.get_partner(referral.partner_id).name, status=status),
+            title=_("Change the referral's status?"), button=_("Yes, set to “%(status)s”", status=status),
+            cancel_url=url_for("cases.case", case_id=row.id, _anchor="referrals"))
+
     return _step(
         case_id,
         lambda row, to: services.move_referral(row, services.get_referral(row, referral_id), to, current_actor()),
+        ask=ask,
     )
 
 
@@ -621,6 +696,13 @@ def edit_service(case_id: int, entry_id: int):
 def delete_service(case_id: int, entry_id: int):
     row = services.get_case(case_id, current_actor())
     entry = services.get_service_entry(row, entry_id)
+    if (page := confirmation.ask(
+            _("The service entry of %(date)s (%(minutes)s minutes, %(area)s) in case %(pseudonym)s will be deleted.",
+              date=format_date(entry.on), minutes=entry.minutes, area=entry.service_area.name,
+              pseudonym=row.client.pseudonym),
+            title=_("Delete the service entry?"), button=_("Yes, delete"),
+            cancel_url=url_for("cases.case", case_id=row.id, _anchor="services"))) is not None:
+        return page
     flash_outcome(lambda: services.delete_service_entry(row, entry, current_actor()),
                     _("Service entry deleted."))
     return redirect(url_for("cases.case", case_id=row.id, _anchor="services"))

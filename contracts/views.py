@@ -2,6 +2,7 @@
 import re
 
 from flask import flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
@@ -23,7 +24,7 @@ from contracts.forms import (
 )
 from contracts.lifecycle import allowed_next
 from contracts.models import Contract
-from core import audit, clock, signals, storage
+from core import audit, clock, confirmation, signals, storage
 from core.extensions import db
 from core.forms import apply_service_errors, flash_outcome, run_form, submit
 from core.htmx import render_page
@@ -218,6 +219,8 @@ def _readable_diff(rows: list[tuple[str, object, object]]) -> list[tuple[str, st
 def transition_contract(contract_id: int):
     contract = services.get_contract(contract_id)
     form = TransitionForm()
+    if form.is_submitted() and form.validate() and (page := _ask_step(contract, form)) is not None:
+        return page
     if submit(form, lambda: services.transition(contract, form.to.data, current_actor(), on=form.on.data,
                                                 note=form.note.data or "")):
         flash(_("The contract is now: %(status)s.", status=STATUS_LABELS[contract.status]), "success")
@@ -226,11 +229,28 @@ def transition_contract(contract_id: int):
     return _contract_page(contract, step_form=form, status=422)
 
 
+def _ask_step(contract: Contract, form: TransitionForm):
+    """Ending a contract is confirmed first (core.confirmation): it cannot be put back in force."""
+    if form.to.data != "ended" or contract.status != "active":
+        return None
+    return confirmation.ask(
+        _("Contract “%(title)s” with %(agency)s will be ended as of %(date)s.", title=contract.title,
+          agency=contract.agency.name, date=format_date(form.on.data or clock.today())),
+        title=_("End the contract?"), button=_("Yes, end the contract"),
+        cancel_url=url_for("contracts.contract", contract_id=contract.id),
+        details=[_("It cannot be put back in force; a change is made by an amendment.")])
+
+
 @bp.post("/contracts/<int:contract_id>/delete")
 @requires("contracts.write")
 def delete_contract(contract_id: int):
     contract = services.get_contract(contract_id)
     title = contract.title
+    if contract.status == "draft" and (page := confirmation.ask(
+            _("The draft contract “%(title)s” will be deleted.", title=title), title=_("Delete the draft?"),
+            button=_("Yes, delete the draft"),
+            cancel_url=url_for("contracts.contract", contract_id=contract.id))) is not None:
+        return page
     if flash_outcome(lambda: services.delete_draft(contract, current_actor()),
                      lambda _result: _("Draft “%(title)s” deleted.", title=title)):
         return redirect(url_for("contracts.contracts"))

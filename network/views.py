@@ -6,6 +6,7 @@ does, once, at its end (core.transactions).
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from core import confirmation
 from core.forms import flash_outcome, submit
 from network import services
 from network.forms import AGENCY_KIND_LABELS, PARTNER_KIND_LABELS, AgencyForm, PartnerForm, ServiceAreaForm
@@ -74,6 +75,10 @@ def _agency_form(agency):
 @requires("agencies.write")
 def delete_agency(agency_id: int):
     agency = services.get_agency(agency_id)
+    if (page := confirmation.ask(_("Funding agency %(name)s will be deleted.", name=agency.name),
+                                 title=_("Delete the funding agency?"), button=_("Yes, delete"),
+                                 cancel_url=url_for("network.agency", agency_id=agency_id))) is not None:
+        return page
     if flash_outcome(lambda: services.delete_agency(agency, current_actor()), _("Agency deleted.")):
         return redirect(url_for("network.agencies"))
     return redirect(url_for("network.agency", agency_id=agency_id))
@@ -124,6 +129,10 @@ def _partner_form(partner):
 @requires("agencies.write")
 def delete_partner(partner_id: int):
     partner = services.get_partner(partner_id)
+    if (page := confirmation.ask(_("Partner %(name)s will be deleted.", name=partner.name),
+                                 title=_("Delete the partner?"), button=_("Yes, delete"),
+                                 cancel_url=url_for("network.partner", partner_id=partner_id))) is not None:
+        return page
     if flash_outcome(lambda: services.delete_partner(partner, current_actor()), _("Partner deleted.")):
         return redirect(url_for("network.partners"))
     return redirect(url_for("network.partner", partner_id=partner_id))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import func, select
 
+from core import confirmation
 from core.audit import AuditEvent
 from core.extensions import db, limiter
 from core.forms import arg_int, flash_outcome, run_form, submit
@@ -211,12 +212,13 @@ def _agency_choices():
 @requires("members.manage")
 def members():
     form = MemberForm()
-    # only owners make owners; a new member starts as a case manager, never as an owner by accident
+    # only owners make owners; a new member starts with the least privileges (reading), never as an owner by
+    # accident
     is_owner = g.membership.role == Role.OWNER
     form.role.choices = [c for c in role_choices() if is_owner or c[0] != Role.OWNER]
     form.agency_id.choices = _agency_choices()
     if request.method == "GET":
-        form.role.data = Role.CASE_MANAGER.value
+        form.role.data = Role.VIEWER.value
         # from an agency's page: an agency user of that agency (?role=agency&agency_id=…)
         agency = request.args.get("agency_id") or ""
         if request.args.get("role") == Role.AGENCY and agency in dict(form.agency_id.choices) and agency:
@@ -241,6 +243,11 @@ def revoke_invitation(invitation_id: int):
     from core.validation import get_or_404
 
     row = get_or_404(Invitation, invitation_id, Invitation.accepted_at.is_(None))
+    if (page := confirmation.ask(
+            _("The invitation to %(email)s will be withdrawn; its link stops working.", email=row.email),
+            title=_("Withdraw the invitation?"), button=_("Yes, withdraw"),
+            cancel_url=url_for("tenants.members"))) is not None:
+        return page
     flash_outcome(lambda: invitations.revoke(row, current_actor()), _("Invitation withdrawn."))
     return redirect(url_for("tenants.members"))
 
@@ -297,6 +304,11 @@ def change_role(member_id: int):
 @requires("members.manage")
 def remove_member(member_id: int):
     membership = _membership_or_404(member_id)
+    if (page := confirmation.ask(
+            _("Member %(name)s will be removed from the alliance.", name=membership.user.display_name),
+            title=_("Remove the member?"), button=_("Yes, remove"), cancel_url=url_for("tenants.members"),
+            details=[_("They can no longer open the alliance's pages; their API tokens stop working.")])) is not None:
+        return page
     flash_outcome(lambda: services.remove_member(membership, current_actor()), _("Member removed."))
     return redirect(url_for("tenants.members"))
 
@@ -313,6 +325,12 @@ def tokens():
 @requires("tokens.own")
 def revoke_token(token_id: int):
     row = services.get_token(token_id, current_actor())
+    if (page := confirmation.ask(
+            _("The API token of %(name)s will be revoked; systems that use it lose access at once.",
+              name=row.membership.user.display_name),
+            title=_("Revoke the API token?"), button=_("Yes, revoke"),
+            cancel_url=url_for("tenants.tokens"))) is not None:
+        return page
     flash_outcome(lambda: services.revoke_token(row, current_actor()), _("API token revoked."))
     return redirect(url_for("tenants.tokens"))
 

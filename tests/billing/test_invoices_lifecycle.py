@@ -86,7 +86,7 @@ def test_an_issued_invoice_and_its_entries_cannot_be_changed(app, client, login,
     page = f"/{tenant_a.slug}/cases/{c[1]}/services/{e['1-q1']}"
     client.post(f"{page}/edit", data={"on": "2026-10-12", "minutes": "10", "service_area": "qualification",
                                       "note": "geändert"})
-    client.post(f"{page}/delete")
+    client.post(f"{page}/delete", data={"confirmed": "1"})
     assert _entry(app, tenant_a, e["1-q1"]) == billed
     assert _charges(app, tenant_a, a["id"]) == sorted(_charges(app, tenant_a, a["id"]))
     assert _money(client.get(f"/api/v1/invoices/{a['id']}", headers=finance).json) == OCTOBER_A

@@ -62,7 +62,7 @@ def _table(html: str) -> str:
 
 def _issue(client, fx, invoice_id):
     page = f"/{fx.slug}/invoices/{invoice_id}"
-    return _post(client, f"{page}/issue", page, follow_redirects=True)
+    return _post(client, f"{page}/issue", page, {"confirmed": "1"}, follow_redirects=True)  # as the page's form
 
 
 def test_preview_shows_amounts_per_contract_and_each_left_out_entry_in_german(client, tenant_a, login, example):
@@ -204,7 +204,7 @@ def test_issue_pay_and_credit_note_from_the_pages(app, client, tenant_a, login, 
     page = f"/{tenant_a.slug}/invoices/{b}"
     refused = _post(client, f"{page}/credit-note", page, {"reason": ""})
     assert refused.status_code == 422
-    response = _post(client, f"{page}/credit-note", page, {"reason": "Falscher Zeitraum"})
+    response = _post(client, f"{page}/credit-note", page, {"reason": "Falscher Zeitraum", "confirmed": "1"})
     assert response.status_code == 302
     note_url = response.headers["Location"]
     html = text(client.get(note_url))

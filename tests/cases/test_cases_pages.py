@@ -131,6 +131,7 @@ def test_whole_journey(tenant_a, client, login, no_csrf, setup, user_id, app):
             "outcome": "employment",
             "esf_exit_status": "employed",
             "closed_on": "2026-03-31",
+            "confirmed": "1",  # closing asks first (core.confirmation)
         },
     )
     assert r.status_code == 302
@@ -308,5 +309,8 @@ def test_anonymise_asks_first_then_erases(tenant_a, client, login, no_csrf, make
     login(client, tenant_a, "admin")
     page = client.get(url).get_data(as_text=True)
     assert "Was gelöscht wird" in page and "Was bleibt" in page
-    assert client.post(url).status_code == 302
+    asked = client.post(url)  # without the page's confirmed=1 it asks again, and nothing is erased
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    assert "Anna Muster" in client.get(f"/{tenant_a.slug}/clients/{case['client_id']}").get_data(as_text=True)
+    assert client.post(url, data={"confirmed": "1"}).status_code == 302
     assert "Anna Muster" not in client.get(f"/{tenant_a.slug}/clients/{case['client_id']}").get_data(as_text=True)

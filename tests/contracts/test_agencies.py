@@ -90,7 +90,8 @@ def test_pages_create_show_edit_delete(client, tenant_a, login):
                                              "kind": "jobcenter", "leitweg_id": ""})
     assert "Jobcenter Süd" in client.get("/alpha/agencies/").get_data(as_text=True)
     page = client.get(agency_path)
-    assert client.post(agency_path + "/delete", data={"csrf_token": csrf_from(page.data)}).status_code == 302
+    assert client.post(agency_path + "/delete",
+                       data={"csrf_token": csrf_from(page.data), "confirmed": "1"}).status_code == 302
     assert client.get(agency_path).status_code == 404
 
 

@@ -293,6 +293,7 @@ def test_a_draft_can_be_deleted_and_nothing_else(client, tenant_a, api_token, ma
     assert r.status_code == 409 and "status" in r.json["errors"]
     page_draft = client.post("/api/v1/contracts", json=contract_payload(agency), headers=h).json
     login(client, tenant_a, "admin")
-    r = client.post(f"/{tenant_a.slug}/contracts/{page_draft['id']}/delete", follow_redirects=True)
+    r = client.post(f"/{tenant_a.slug}/contracts/{page_draft['id']}/delete", data={"confirmed": "1"},
+                    follow_redirects=True)
     assert "gelöscht" in r.get_data(as_text=True)
     assert client.get(f"/api/v1/contracts/{page_draft['id']}", headers=h).status_code == 404

@@ -63,6 +63,7 @@ def test_an_agency_a_service_area_names_is_kept_with_the_reason(client, tenant_a
     r = client.delete(f"/api/v1/agencies/{agency['id']}", headers=h)
     assert r.status_code == 409 and "Service areas" in r.json["detail"]
     login(client, tenant_a, "admin")
-    page = client.post(f"/{tenant_a.slug}/agencies/{agency['id']}/delete", follow_redirects=True)
+    page = client.post(f"/{tenant_a.slug}/agencies/{agency['id']}/delete", data={"confirmed": "1"},
+                       follow_redirects=True)
     assert page.status_code == 200 and "Leistungsbereiche" in page.get_data(as_text=True)
     assert client.get(f"/api/v1/agencies/{agency['id']}", headers=h).status_code == 200

@@ -105,7 +105,8 @@ def test_a_withdrawn_or_garbled_link_opens_nothing(app, client, tenant_a, login,
     link = _link_for(X)
     with app.app_context(), tenant_a.context():
         invitation_id = db.session.scalar(select(Invitation.id).where(Invitation.email == X))
-    assert client.post(f"/{tenant_a.slug}/invitations/{invitation_id}/revoke").status_code == 302
+    assert client.post(f"/{tenant_a.slug}/invitations/{invitation_id}/revoke",
+                       data={"confirmed": "1"}).status_code == 302
     client.post("/logout")
     for url in (link, link[:-3] + "abc", "/invitations/nonsense"):
         r = client.post(url, data={"password": OWN, "confirm": OWN})
@@ -127,7 +128,7 @@ def test_only_owners_make_or_touch_owners(client, tenant_a, login, no_csrf):
             invite(session.get(Tenant, tenant_a.tenant_id), {"email": "new-owner@example.org", "role": "owner"},
                    Actor(user_id=None, role="admin", ip=None, label="admin"))
     client.post(f"/{tenant_a.slug}/members/{tenant_a.memberships['owner']}/role", data={"role": "viewer"})
-    client.post(f"/{tenant_a.slug}/members/{tenant_a.memberships['owner']}/delete")
+    client.post(f"/{tenant_a.slug}/members/{tenant_a.memberships['owner']}/delete", data={"confirmed": "1"})
     client.post("/logout")
     assert _logins(client, tenant_a, tenant_a.users["owner"], PASSWORD)
     login(client, tenant_a, "owner")
@@ -136,11 +137,13 @@ def test_only_owners_make_or_touch_owners(client, tenant_a, login, no_csrf):
     assert _invite(client, tenant_a, "new-owner@example.org", role="owner").status_code == 302
 
 
-def test_the_invitation_form_starts_with_a_case_manager_and_offers_owner_to_owners_only(client, tenant_a, login):
+def test_the_invitation_form_starts_with_the_least_privileged_role_and_offers_owner_to_owners_only(client, tenant_a,
+                                                                                                   login):
+    """Issue 14: a new member's role defaults to reading only (Lesezugriff), never to more by accident."""
     login(client, tenant_a, "admin")
     page = client.get(f"/{tenant_a.slug}/members").get_data(as_text=True)
     form = page.split('id="role"', 1)[1].split("</select>", 1)[0]
-    assert 'selected value="case_manager"' in form and 'value="owner"' not in form
+    assert 'selected value="viewer"' in form and form.count("selected") == 1 and 'value="owner"' not in form
     client.post("/logout")
     login(client, tenant_a, "owner")
     form = client.get(f"/{tenant_a.slug}/members").get_data(as_text=True).split('id="role"', 1)[1]

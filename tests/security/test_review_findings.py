@@ -52,7 +52,7 @@ def test_removal_from_one_alliance_keeps_the_sessions_in_another(app, client, te
         from tenants.models import Membership
 
         membership_b = db.session.scalar(select(Membership.id).where(Membership.user_id == user_id))
-    assert owner_b.post(f"/{tenant_b.slug}/members/{membership_b}/delete").status_code == 302
+    assert owner_b.post(f"/{tenant_b.slug}/members/{membership_b}/delete", data={"confirmed": "1"}).status_code == 302
     assert client.get(f"/{tenant_a.slug}/clients/").status_code == 200  # still a member of alpha
     assert client.get("/api/v1/tenant", headers=token).status_code == 200
     assert client.get(f"/{tenant_b.slug}/clients/").status_code == 404  # but no longer of beta

@@ -66,7 +66,8 @@ def test_removal_from_the_alliance_ends_the_session(app, client, tenant_a, login
     copied = _cookie(client, app)
     owner = app.test_client()
     login(owner, tenant_a, "owner")
-    assert owner.post(f"/{tenant_a.slug}/members/{tenant_a.memberships['viewer']}/delete").status_code == 302
+    assert owner.post(f"/{tenant_a.slug}/members/{tenant_a.memberships['viewer']}/delete",
+                      data={"confirmed": "1"}).status_code == 302
     assert not _opens_clients(_with_cookie(app, copied), tenant_a)
 
 

@@ -133,7 +133,7 @@ def test_admin_changes_roles_and_cannot_remove_the_last_owner(client, tenant_a, 
     r = client.post(f"/alpha/members/{tenant_a.memberships['viewer']}/role",
                     data={"csrf_token": token, "role": "finance"}, follow_redirects=True)
     assert r.status_code == 200 and 'class="flash flash-success"' in r.get_data(as_text=True)
-    r = client.post(f"/alpha/members/{tenant_a.memberships['owner']}/delete", data={"csrf_token": token},
-                    follow_redirects=True)
+    r = client.post(f"/alpha/members/{tenant_a.memberships['owner']}/delete",
+                    data={"csrf_token": token, "confirmed": "1"}, follow_redirects=True)
     html = r.get_data(as_text=True)
     assert 'class="flash flash-error"' in html and tenant_a.users["owner"] in html

@@ -38,6 +38,30 @@ def refuse_nul_characters():
     return render_template("error.html", code=400, message=message), 400
 
 
+def rate_limit_message() -> str | None:
+    """How long a breached rate limit of this request still lasts, in words (None when unknown)."""
+    import math
+    import time
+
+    from core.extensions import limiter
+
+    try:
+        reached = limiter.current_limit
+    except Exception:  # noqa: BLE001 - the message is a courtesy; the 429 stands without it
+        return None
+    if reached is None:
+        return None
+    seconds = max(0, reached.reset_at - time.time())
+    if seconds <= 90:
+        return gettext("Too many attempts from your address. Please wait a minute and try again.")
+    minutes = max(1, round(seconds / 60))
+    if minutes <= 90:
+        return gettext("Too many attempts from your address. Please try again in %(minutes)d minutes.",
+                       minutes=minutes)
+    return gettext("Too many attempts from your address. Please try again in %(hours)d hours.",
+                   hours=math.ceil(minutes / 60))
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
 
@@ -57,7 +81,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException):
         if _wants_problem():
             return problem_from_http_exception(exc)
-        return render_template("error.html", code=exc.code, message=None), exc.code
+        message = rate_limit_message() if exc.code == 429 else None
+        return render_template("error.html", code=exc.code, message=message), exc.code
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -47,6 +47,12 @@ def _signup_limit():
     return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
+def _went_through(response) -> bool:
+    """Only a sign-up (or request of a new link) that passed the form's checks counts against the limit: a
+    mistyped field can be corrected without waiting an hour."""
+    return response.status_code < 400
+
+
 def _apply_signup_error(form, exc) -> None:
     if isinstance(exc, StripeUnavailable):
         form.form_errors.append(_("The payment service cannot be reached right now, so nothing has been saved. "
@@ -56,7 +62,7 @@ def _apply_signup_error(form, exc) -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, methods=["POST"])
+@limiter.limit(_signup_limit, methods=["POST"], deduct_when=_went_through)
 def signup_form():
     plans = offered_plans()
     form = SignupForm()
@@ -109,7 +115,7 @@ def verify(token: str):
 
 
 @bp.route("/signup/resend", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, methods=["POST"])
+@limiter.limit(_signup_limit, methods=["POST"], deduct_when=_went_through)
 def resend():
     form = ResendForm()
     if request.method == "GET":

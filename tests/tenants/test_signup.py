@@ -1,6 +1,8 @@
 """Online sign-up: the form, one round of errors, nothing half-created after any failure (a slug race, Stripe, the
 mail server), the verification link through a real SMTP conversation (once), the login of unverified accounts,
 and the accepted terms and data-processing agreement."""
+import re
+
 import pytest
 from sqlalchemy import event, false, func, select
 from sqlalchemy.orm import Session
@@ -269,10 +271,19 @@ def test_unverified_account_cannot_log_in_and_gets_a_new_link(app, client, no_cs
 
 
 def test_sign_up_is_rate_limited(app, client, no_csrf, monkeypatch):
-    """Are sign-ups from one address limited (SIGNUP_RATE_LIMIT)?"""
+    """Are sign-ups from one address limited (SIGNUP_RATE_LIMIT), counting only those that passed the checks
+    (a mistyped field does not count), and does the refusal name the real wait (an hour, not a minute)?"""
     monkeypatch.setitem(app.config, "SIGNUP_RATE_LIMIT", "2 per hour")
     codes = [client.post("/signup", data=_data(slug="x")).status_code for _ in range(3)]
-    assert codes == [422, 422, 429]
+    assert codes == [422, 422, 422]
+    codes = [client.post("/signup", data=_data(slug=f"hamm-{n}", email=f"h{n}@hamm.example.org")).status_code
+             for n in range(3)]
+    assert codes == [302, 302, 429]
+    refused = client.post("/signup", data=_data(slug="hamm-9", email="h9@hamm.example.org"))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert re.search(r"in (59|60|61) Minuten", page)
+    assert "eine Minute" not in page
 
 
 def test_invitation_link_from_a_real_mail_works_once(app, client, tenant_a, login, no_csrf,

@@ -94,7 +94,7 @@ def _log_late_service(contract: Contract, period: periods.Period, actor: Actor, 
     area = db.session.scalar(select(ServiceArea).where(ServiceArea.code == "childcare"))
     case = db.session.scalar(
         select(Case).join(Enrolment, Enrolment.case_id == Case.id)
-        .where(Enrolment.contract_id == contract.id, Enrolment.from_on <= day, Enrolment.to_on >= day,
+        .where(Enrolment.contract_id == contract.id, Enrolment.from_on <= day, Enrolment.ends_on >= day,
                Case.opened_on <= day, Case.closed_on.is_(None)).order_by(Case.opened_on, Case.id).limit(1))
     if case is None or area is None:
         return False

@@ -29,7 +29,7 @@ def _enrolments(contract: Contract, window: tuple[date, date]) -> list[Enrolment
         db.session.scalars(
             select(Enrolment)
             .where(Enrolment.contract_id == contract.id, Enrolment.from_on <= window[1],
-                   Enrolment.to_on >= window[0])
+                   Enrolment.ends_on >= window[0])
             .order_by(Enrolment.case_id, Enrolment.from_on)
         )
         .unique()
@@ -46,7 +46,7 @@ def _minutes(contract: Contract, window: tuple[date, date]) -> dict[tuple[int, i
             Enrolment,
             (Enrolment.case_id == ServiceEntry.case_id)
             & (Enrolment.from_on <= ServiceEntry.on)
-            & (Enrolment.to_on >= ServiceEntry.on),
+            & (Enrolment.ends_on >= ServiceEntry.on),
         )
         .where(Enrolment.contract_id == contract.id, ServiceEntry.on >= window[0], ServiceEntry.on <= window[1])
         .group_by(ServiceEntry.case_id, ServiceEntry.service_area_id)
@@ -74,7 +74,7 @@ def efficiency_report(contract: Contract, period_from: date, period_to: date) ->
     case_ids = sorted({e.case_id for e in enrolments})
     minutes = _minutes(contract, window) if enrolments else {}
     rates = [rating.Rate(r.kind, r.amount_cents, r.service_area_id, r.label) for r in contract.rates]
-    enrolled = [rating.Enrolled(e.case_id, e.from_on, e.to_on) for e in enrolments]
+    enrolled = [rating.Enrolled(e.case_id, e.from_on, e.ends_on) for e in enrolments]
     if window is None:
         priced, case_months = [rating.Line(rate) for rate in rates], 0
     else:

@@ -14,6 +14,8 @@ from contracts.schemas import (
     ContractPatchSchema,
     ContractSchema,
     DocumentSchema,
+    EnrolmentEndSchema,
+    EnrolmentPatchSchema,
     EnrolmentSchema,
     TransitionSchema,
 )
@@ -142,6 +144,7 @@ def _enrolment_json(enrolment) -> dict:
         "id": enrolment.id, "case_id": enrolment.case_id, "contract_id": enrolment.contract_id,
         "from_on": enrolment.from_on, "to_on": enrolment.to_on, "note": enrolment.note,
         "approved_hours": {h.area.code: h.minutes / 60 for h in enrolment.approved_hours},
+        "ended_on": enrolment.ended_on, "end_reason": enrolment.end_reason,
         "created_at": enrolment.created_at,
     }
 
@@ -177,6 +180,30 @@ def list_enrolments(case):
 def create_enrolment(data, case):
     """Enrol the case under a signed or active contract, inside its validity, without overlaps (else 409)."""
     enrolment = services.enrol_case(case.id, data, current_actor())
+    return _enrolment_json(enrolment)
+
+
+@enrolments_api.route("/<int:case_id>/enrolments/<int:enrolment_id>", methods=["PATCH"])
+@requires("cases.write")
+@_case_first
+@enrolments_api.arguments(EnrolmentPatchSchema)
+@enrolments_api.response(200, EnrolmentSchema)
+def patch_enrolment(data, case, enrolment_id):
+    """Change the period, note or approved hours (given hours replace all): the checks of a new approval (422,
+    409), and days no longer covered must hold no billed service (409)."""
+    enrolment = services.update_enrolment(services.get_enrolment(case.id, enrolment_id), data, current_actor())
+    return _enrolment_json(enrolment)
+
+
+@enrolments_api.route("/<int:case_id>/enrolments/<int:enrolment_id>/end", methods=["POST"])
+@requires("cases.write")
+@_case_first
+@enrolments_api.arguments(EnrolmentEndSchema)
+@enrolments_api.response(200, EnrolmentSchema)
+def end_enrolment(data, case, enrolment_id):
+    """End the approval early (never deleted): `ended_on` is the last day funded, from its start to the day
+    before its planned end; from the next day its case's services are neither funded nor billed under it."""
+    enrolment = services.end_enrolment(services.get_enrolment(case.id, enrolment_id), data, current_actor())
     return _enrolment_json(enrolment)
 
 

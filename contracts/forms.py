@@ -119,12 +119,44 @@ class SignedCopyForm(PageForm):
     signed_by_agency_on = DateField(_l("Signed by the agency on"), validators=[InputRequired()])
 
 
-class EnrolmentForm(PageForm):
-    """A funding approval for one case; approved hours per service area are optional."""
+class EnrolmentEditForm(PageForm):
+    """A funding approval's period and note; its lines of approved hours come from `with_hours_lines`."""
 
-    contract_id = SelectField(_l("Contract"), choices=[], coerce=int, validate_choice=False)
     from_on = DateField(_l("From"), validators=[InputRequired()])
     to_on = DateField(_l("To"), validators=[InputRequired()])
-    hours_area = SelectField(_l("Approved hours for service area (optional)"), choices=[], validate_choice=False)
-    hours = DecimalField(_l("Approved hours"), places=1, validators=[Optional(), NumberRange(min=0.5, max=2000)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class EnrolmentForm(EnrolmentEditForm):
+    """A funding approval for one case under a contract; approved hours per service area are optional."""
+
+    contract_id = SelectField(_l("Contract"), choices=[], coerce=int, validate_choice=False)
+
+
+HOURS_LINES = 3  # lines of approved hours a form offers at least (one more than an approval already has)
+
+
+def hours_line_names(index: int) -> tuple[str, str]:
+    """The fields of line `index`: named as the service names its field errors (contracts.services.hours_key)."""
+    return f"approved_hours-{index}-service_area", f"approved_hours-{index}-hours"
+
+
+def with_hours_lines(form_class: type[PageForm], count: int) -> type[PageForm]:
+    """`form_class` with `count` lines of approved hours, each a service area and its hours (both or neither):
+    plain fields, so that each message stands at its field and in the error summary."""
+    fields = {"line_count": count}
+    for index in range(count):
+        area, hours = hours_line_names(index)
+        fields[area] = SelectField(_l("Service area (line %(n)d)", n=index + 1), choices=[], validate_choice=False)
+        fields[hours] = DecimalField(_l("Approved hours (line %(n)d)", n=index + 1), places=1,
+                                     validators=[Optional(), NumberRange(min=0.5, max=10_000)])
+    return type(f"{form_class.__name__}With{count}Lines", (form_class,), fields)
+
+
+class EnrolmentEndForm(PageForm):
+    """Ending a funding approval early: the last day funded and why."""
+
+    ended_on = DateField(_l("Last day funded"), validators=[InputRequired()],
+                         description=_l("From the next day services are neither funded nor billed under it."))
+    end_reason = TextAreaField(_l("Reason for the early end"), validators=[InputRequired(), Length(max=500)],
+                               description=_l("e.g. the agency's letter of 12.03.2027, the client moved away"))

@@ -1,5 +1,5 @@
 """What the audit log and the amendment diff call contracts, their terms and codes (core.labels)."""
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -11,6 +11,8 @@ from contracts.forms import (
     STATUS_LABELS,
     VAT_LABELS,
     ContractForm,
+    EnrolmentEditForm,
+    EnrolmentEndForm,
     EnrolmentForm,
     TransitionForm,
 )
@@ -44,6 +46,15 @@ def rate_text(plain: str) -> str:
 def rates_text(value) -> str:
     items = value if isinstance(value, list) else str(value).split("; ")
     return "; ".join(rate_text(item) for item in items if item) or "–"
+
+
+def approved_hours_text(value) -> str:
+    """Approved hours as the audit log keeps them ({"childcare": 40}) as people read them ("Kinderbetreuung:
+    40,0 Std.")."""
+    if not isinstance(value, dict):
+        return str(value)
+    return "; ".join(_("%(area)s: %(hours)s h", area=service_area_name(code) or code,
+                       hours=format_decimal(hours, format="#,##0.0#")) for code, hours in value.items()) or "–"
 
 
 def _contract_name(contract_id) -> str | None:
@@ -80,7 +91,10 @@ def register() -> None:
     labels.register_object("contract_templates", labels.ObjectLabels(
         _l("Contract template"), fields={"template": _l("Template")}, name_of=_template_name))
     labels.register_object("enrolments", labels.ObjectLabels(
-        _l("Funding approval"), fields=labels.form_labels(EnrolmentForm, TransitionForm)))
+        _l("Funding approval"),
+        fields={**labels.form_labels(EnrolmentForm, EnrolmentEditForm, EnrolmentEndForm, TransitionForm),
+                "approved_hours": _l("Approved hours")},
+        formats={"approved_hours": approved_hours_text}))
     labels.register_actions({
         "contract.create": _l("Contract drafted"), "contract.update": _l("Contract terms changed"),
         "contract.delete": _l("Draft contract deleted"), "contract.transition": _l("Contract step taken"),
@@ -88,4 +102,5 @@ def register() -> None:
         "contract.signed_copy": _l("Signed copy stored"), "contract.download": _l("Contract document downloaded"),
         "contract.reminder": _l("Contract reminder sent"), "contract_template.upload": _l("Template uploaded"),
         "contract_template.download": _l("Template downloaded"), "enrolment.create": _l("Funding approval added"),
+        "enrolment.update": _l("Funding approval changed"), "enrolment.end": _l("Funding approval ended early"),
     })

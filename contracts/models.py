@@ -2,7 +2,8 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -233,7 +234,10 @@ class ContractReminder(TenantScoped, db.Model):
 class Enrolment(TenantScoped, Timestamped, db.Model):
     """A funding approval (Kostenzusage): a case is enrolled under a contract for a date range.
 
-    The composite foreign key to cases came with the merge migration 0004 (both branches grew from 0001).
+    An approval ended early keeps its range and says since when it no longer counts (`ended_on`, the last day
+    funded, with `end_reason`); `ends_on` is the last day it is in force, which the funding check, billing and the
+    efficiency report read. The composite foreign key to cases came with the merge migration 0004 (both branches
+    grew from 0001).
     """
 
     __tablename__ = "enrolments"
@@ -241,6 +245,7 @@ class Enrolment(TenantScoped, Timestamped, db.Model):
         tenant_fk("contract_id", "contracts"),
         tenant_fk("case_id", "cases"),
         CheckConstraint("to_on >= from_on", name="range"),
+        CheckConstraint("ended_on IS NULL OR (ended_on >= from_on AND ended_on <= to_on)", name="ended"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -250,10 +255,22 @@ class Enrolment(TenantScoped, Timestamped, db.Model):
     to_on: Mapped[date] = mapped_column(Date, nullable=False)
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
+    ended_on: Mapped[date | None] = mapped_column(Date)  # ended early: the last day funded
+    end_reason: Mapped[str] = mapped_column(String(500), default="", server_default="", nullable=False)
 
     contract: Mapped[Contract] = relationship(
         primaryjoin="Contract.id == foreign(Enrolment.contract_id)", viewonly=True, lazy="joined"
     )
+
+    @hybrid_property
+    def ends_on(self) -> date:
+        """The last day the approval is in force: the end date if it was ended early, else `to_on`."""
+        return self.to_on if self.ended_on is None else min(self.ended_on, self.to_on)
+
+    @ends_on.inplace.expression
+    @classmethod
+    def _ends_on_expression(cls):
+        return func.coalesce(cls.ended_on, cls.to_on)
     approved_hours: Mapped[list["ApprovedHours"]] = relationship(
         primaryjoin="Enrolment.id == foreign(ApprovedHours.enrolment_id)",
         cascade="all, delete-orphan",

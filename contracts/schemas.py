@@ -172,8 +172,12 @@ class TransitionResultSchema(Schema):
     steps = fields.List(fields.Nested(StepSchema))
 
 
+HOURS = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=10_000))
+
+
 class EnrolmentSchema(Schema):
-    """A funding approval (Kostenzusage): the case is enrolled under a contract for a date range."""
+    """A funding approval (Kostenzusage): the case is enrolled under a contract for a date range; one ended early
+    says since when (`ended_on`, the last day funded) and why."""
 
     id = fields.Integer(dump_only=True)
     case_id = fields.Integer(dump_only=True)
@@ -182,8 +186,27 @@ class EnrolmentSchema(Schema):
     to_on = fields.Date(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     approved_hours = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=40)), values=fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=10_000)),
-        load_default=None,
-        metadata={"description": "Optional approved hours per service area code, e.g. {\"childcare\": 40}"},
+        keys=fields.String(validate=validate.Length(max=40)), values=HOURS, load_default=None,
+        metadata={"description": "Optional approved hours per service area code, e.g. {\"childcare\": 40}; "
+                                 "each needs its service area"},
     )
+    ended_on = fields.Date(dump_only=True, allow_none=True,
+                           metadata={"description": "Ended early: the last day funded (null: runs to to_on)"})
+    end_reason = fields.String(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
+
+
+class EnrolmentPatchSchema(Schema):
+    """A change of an approval: its period, note or approved hours (the given hours replace all; {} for none)."""
+
+    from_on = fields.Date()
+    to_on = fields.Date()
+    note = fields.String(validate=validate.Length(max=2000))
+    approved_hours = fields.Dict(keys=fields.String(validate=validate.Length(max=40)), values=HOURS)
+
+
+class EnrolmentEndSchema(Schema):
+    """Ending an approval early: the last day funded (before its planned end) and why."""
+
+    ended_on = fields.Date(required=True)
+    end_reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

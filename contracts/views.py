@@ -25,7 +25,6 @@ from contracts.forms import (
 from contracts.lifecycle import allowed_next
 from contracts.models import Contract
 from core import audit, clock, confirmation, signals, storage
-from core.extensions import db
 from core.forms import apply_service_errors, flash_outcome, run_form, submit
 from core.htmx import render_page
 from core.money import cents_to_input, format_cents, parse_euros
@@ -354,42 +353,5 @@ def template_help():
                            filters_doc=rendering.FILTERS_DOC, sample=sample)
 
 
-# --- funding approvals of a case ----------------------------------------------------------------------------
-
-
-@bp.route("/cases/<int:case_id>/enrolments", methods=["GET", "POST"])
-@requires("cases.read")
-@reads("cases", "case_id")
-def case_enrolments(case_id: int):
-    """The case's funding approvals with the use of approved hours, and (for case workers) a form to add one."""
-    from sqlalchemy import select
-
-    from cases.services import get_case
-    from contracts.forms import EnrolmentForm
-    from contracts.models import Contract
-    from tenants.roles import can
-
-    case = get_case(case_id, current_actor())
-    form = EnrolmentForm()
-    contracts = db.session.scalars(
-        select(Contract).where(Contract.status.in_(services.ENROLLABLE)).order_by(Contract.title)).all()
-    form.contract_id.choices = [(c.id, c.title) for c in contracts]
-    areas = network.list_service_areas(active_only=True)
-    form.hours_area.choices = [("", "–")] + [(a.code, a.name) for a in areas]
-    if request.method == "POST":
-        if not can(g.membership.role, "cases.write"):
-            return render_template("error.html", code=403, message=None), 403
-
-        def enrolment_data() -> dict:
-            data = {"contract_id": form.contract_id.data, "from_on": form.from_on.data, "to_on": form.to_on.data,
-                    "note": form.note.data or ""}
-            if form.hours_area.data and form.hours.data:
-                data["approved_hours"] = {form.hours_area.data: float(form.hours.data)}
-            return data
-
-        if submit(form, lambda: services.enrol_case(case.id, enrolment_data(), current_actor())):
-            flash(_("Funding approval recorded."), "success")
-            return redirect(url_for("contracts.case_enrolments", case_id=case.id))
-    rows = [(e, services.approved_hours_use(e)) for e in services.enrolments_of_case(case.id)]
-    return render_template("contracts/case_enrolments.html", case=case, form=form, rows=rows,
-                           may_write=can(g.membership.role, "cases.write"))
+# routes of this blueprint in their own module: a case's funding approvals
+from contracts import enrolment_views  # noqa: E402,F401

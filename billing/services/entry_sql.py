@@ -64,7 +64,7 @@ def chosen(first: date, last: date, contract_id: int | None = None):
                Contract.agency_id, func.coalesce(Need.agency_id, ServiceArea.agency_id).label("responsible"))
         .select_from(entry)
         .join(Enrolment, and_(Enrolment.tenant_id == t, Enrolment.case_id == entry.case_id,
-                              Enrolment.from_on <= entry.on, Enrolment.to_on >= entry.on))
+                              Enrolment.from_on <= entry.on, Enrolment.ends_on >= entry.on))
         .join(Contract, and_(Contract.tenant_id == t, Contract.id == Enrolment.contract_id))
         .join(rates, and_(rates.c.contract_id == Contract.id, rates.c.service_area_id == entry.service_area_id))
         .join(ServiceArea, and_(ServiceArea.tenant_id == t, ServiceArea.id == entry.service_area_id))
@@ -77,7 +77,7 @@ def chosen(first: date, last: date, contract_id: int | None = None):
         mine = aliased(Enrolment)
         candidates = candidates.where(select(mine.id).where(
             mine.tenant_id == t, mine.contract_id == contract_id, mine.case_id == entry.case_id,
-            mine.from_on <= entry.on, mine.to_on >= entry.on).exists())
+            mine.from_on <= entry.on, mine.ends_on >= entry.on).exists())
     candidates = candidates.subquery("candidates")
     c = candidates.c
     by_entry = {"partition_by": c.entry_id}
@@ -169,7 +169,7 @@ def unbilled(first: date, last: date) -> list[dict]:
         .outerjoin(Need, and_(Need.tenant_id == t, Need.case_id == entry.case_id,
                               Need.service_area_id == entry.service_area_id))
         .outerjoin(Enrolment, and_(Enrolment.tenant_id == t, Enrolment.case_id == entry.case_id,
-                                   Enrolment.from_on <= entry.on, Enrolment.to_on >= entry.on))
+                                   Enrolment.from_on <= entry.on, Enrolment.ends_on >= entry.on))
         .outerjoin(Contract, and_(Contract.tenant_id == t, Contract.id == Enrolment.contract_id))
         .outerjoin(rates, and_(rates.c.contract_id == Contract.id, rates.c.service_area_id == entry.service_area_id))
         .outerjoin(ends, ends.c.contract_id == Contract.id)
@@ -204,7 +204,7 @@ def _contracts_in_question(found: list[dict], ends, rates) -> None:
                    and_(rates.c.id.is_not(None), _in_force(ends, entry.on)))
             .select_from(entry)
             .join(Enrolment, and_(Enrolment.tenant_id == t, Enrolment.case_id == entry.case_id,
-                                  Enrolment.from_on <= entry.on, Enrolment.to_on >= entry.on))
+                                  Enrolment.from_on <= entry.on, Enrolment.ends_on >= entry.on))
             .join(Contract, and_(Contract.tenant_id == t, Contract.id == Enrolment.contract_id))
             .outerjoin(rates, and_(rates.c.contract_id == Contract.id,
                                    rates.c.service_area_id == entry.service_area_id))

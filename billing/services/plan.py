@@ -139,8 +139,8 @@ def plan_contract(contract: Contract, period: periods.Period, draft_id: int | No
     first, last = window
     taken = live_keys(contract.id, draft_id)
     enrolments = db.session.execute(
-        select(Enrolment.case_id, Enrolment.from_on, Enrolment.to_on)
-        .where(Enrolment.contract_id == contract.id, Enrolment.from_on <= last, Enrolment.to_on >= first)).all()
+        select(Enrolment.case_id, Enrolment.from_on, Enrolment.ends_on)
+        .where(Enrolment.contract_id == contract.id, Enrolment.from_on <= last, Enrolment.ends_on >= first)).all()
     days = rating.enrolled_days([rating.Enrolled(*e) for e in enrolments], first, last)
     if units is None:
         units = entry_sql.unit_lines(contract.id, first, last)

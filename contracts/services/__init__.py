@@ -15,10 +15,14 @@ from contracts.services.documents import (
 from contracts.services.enrolments import (
     ENROLLABLE,
     approved_hours_use,
+    end_enrolment,
     enrol_case,
     enrolments_of_case,
     enrolments_of_contract,
     funded,
+    get_enrolment,
+    hours_key,
+    update_enrolment,
 )
 from contracts.services.reminders import REMINDER_DAYS, due_reminders, send_reminders
 from contracts.services.steps import completeness, create_amendment, terms_diff, transition, versions_of
@@ -47,8 +51,9 @@ __all__ = [
     "REMINDER_DAYS", "TERM_FIELDS",
     "approved_hours_use", "completeness", "convert_pdf", "create_amendment", "create_contract", "delete_draft",
     "document_file",
-    "due_reminders", "enrol_case", "enrolments_of_case", "enrolments_of_contract", "ensure_default_template",
-    "funded", "get_contract", "get_document", "get_template", "latest_templates", "list_contracts",
-    "list_templates", "render_document", "send_reminders", "term_authors", "terms_diff", "transition",
-    "update_contract", "upload_signed_copy", "upload_template", "versions_of",
+    "due_reminders", "end_enrolment", "enrol_case", "enrolments_of_case", "enrolments_of_contract",
+    "ensure_default_template",
+    "funded", "get_contract", "get_document", "get_enrolment", "get_template", "latest_templates", "list_contracts",
+    "hours_key", "list_templates", "render_document", "send_reminders", "term_authors", "terms_diff", "transition",
+    "update_contract", "update_enrolment", "upload_signed_copy", "upload_template", "versions_of",
 ]

@@ -29,7 +29,9 @@ def _not_an_author(user_id: int | None):
 
 
 def enrolment_ending(on: date):
-    return and_(Enrolment.to_on >= on, Enrolment.to_on <= on + timedelta(days=ENROLMENT_DAYS))
+    """Approvals whose planned end is near (one ended early was dealt with: it needs no follow-up)."""
+    return and_(Enrolment.ended_on.is_(None), Enrolment.to_on >= on,
+                Enrolment.to_on <= on + timedelta(days=ENROLMENT_DAYS))
 
 
 def condition(key: str, actor: Actor, on: date):

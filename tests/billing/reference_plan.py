@@ -66,8 +66,8 @@ def entry_rows(first: date, last: date, only_contract_id: int | None = None) -> 
     """Unbilled entries dated in [first, last] with the contracts enrolling their case that day and the agency
     responsible for their area (the need's, else the area's). One query; with `only_contract_id` only the entries
     that contract could bill (its step needs no more)."""
-    enrolled = (select(Enrolment.case_id, Enrolment.contract_id, Enrolment.from_on, Enrolment.to_on)
-                .where(Enrolment.from_on <= last, Enrolment.to_on >= first).subquery())
+    enrolled = (select(Enrolment.case_id, Enrolment.contract_id, Enrolment.from_on, Enrolment.ends_on.label("to_on"))
+                .where(Enrolment.from_on <= last, Enrolment.ends_on >= first).subquery())
     query = (
         select(ServiceEntry.id, ServiceEntry.case_id, ServiceEntry.on, ServiceEntry.service_area_id,
                ServiceEntry.minutes, func.coalesce(Need.agency_id, ServiceArea.agency_id), enrolled.c.contract_id)
@@ -83,7 +83,7 @@ def entry_rows(first: date, last: date, only_contract_id: int | None = None) -> 
     if only_contract_id is not None:
         mine = (select(Enrolment.id).where(Enrolment.contract_id == only_contract_id,
                                            Enrolment.case_id == ServiceEntry.case_id,
-                                           Enrolment.from_on <= ServiceEntry.on, Enrolment.to_on >= ServiceEntry.on)
+                                           Enrolment.from_on <= ServiceEntry.on, Enrolment.ends_on >= ServiceEntry.on)
                 .exists())
         query = query.where(mine)
     grouped: dict[int, list] = {}
@@ -109,8 +109,8 @@ def plan_contract(contract: Contract, period: periods.Period, rows: list[EntryRo
                 mine.append(row)
     taken = live_keys(contract.id, draft_id)
     enrolments = db.session.execute(
-        select(Enrolment.case_id, Enrolment.from_on, Enrolment.to_on)
-        .where(Enrolment.contract_id == contract.id, Enrolment.from_on <= last, Enrolment.to_on >= first)).all()
+        select(Enrolment.case_id, Enrolment.from_on, Enrolment.ends_on)
+        .where(Enrolment.contract_id == contract.id, Enrolment.from_on <= last, Enrolment.ends_on >= first)).all()
     days = rating.enrolled_days([rating.Enrolled(*e) for e in enrolments], first, last)
     labels = _labels()
     lines: list[LinePlan] = []

@@ -189,11 +189,12 @@ def test_case_page_records_a_funding_approval_and_shows_hours_use(app, client, t
     page = client.get(f"/alpha/cases/{case_id}/enrolments")
     r = client.post(f"/alpha/cases/{case_id}/enrolments", data={
         "csrf_token": csrf_from(page.data), "contract_id": contract_id, "from_on": "2027-03-01",
-        "to_on": "2027-02-01", "hours_area": "childcare", "hours": "20"})
-    assert r.status_code == 200 and 'class="error-summary"' in r.get_data(as_text=True)
+        "to_on": "2027-02-01", "approved_hours-0-service_area": "childcare", "approved_hours-0-hours": "20"})
+    assert r.status_code == 422 and 'class="error-summary"' in r.get_data(as_text=True)
     r = client.post(f"/alpha/cases/{case_id}/enrolments", data={
         "csrf_token": csrf_from(page.data), "contract_id": contract_id, "from_on": "2027-02-01",
-        "to_on": "2027-03-31", "hours_area": "childcare", "hours": "20"}, follow_redirects=True)
+        "to_on": "2027-03-31", "approved_hours-0-service_area": "childcare", "approved_hours-0-hours": "20"},
+        follow_redirects=True)
     html = r.get_data(as_text=True)
     assert contract_title in html and "0,0 / 20,0" in html
 

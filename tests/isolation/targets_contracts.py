@@ -43,3 +43,21 @@ def document(fx):
     stored = storage.store(fx.tenant_id, "contracts", b"%PDF-1.4 " + MARKER.encode(), "pdf")
     doc.pdf_path, doc.pdf_sha256, doc.pdf_status = stored.path, stored.sha256, "done"
     return doc.id
+
+
+@target("enrolment_id")
+def enrolment(fx):
+    """A funding approval of the case_id target's case (a row as the database holds it: the probe needs its id,
+    not the lifecycle that leads to it)."""
+    from datetime import date
+
+    from contracts.models import Enrolment
+    from core.extensions import db
+    from tests.isolation.targets_cases import _case
+
+    existing = services.list_contracts()
+    row = Enrolment(case_id=_case().id, contract_id=(existing[0] if existing else _contract(fx)).id,
+                    from_on=date(2026, 2, 1), to_on=date(2026, 6, 30), note=MARKER)
+    db.session.add(row)
+    db.session.flush()
+    return row.id

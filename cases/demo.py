@@ -184,6 +184,13 @@ DEMO_CASES = [
 PHASES = ("assessment", "planning", "active", "evaluation")
 
 
+# the partner responsible for a goal (a goal "by a partner" names which one)
+GOAL_PARTNERS = {
+    "Kita-Platz für die Tochter sichern": "Kita Sonne & Mond gGmbH",
+    "Schuldenübersicht erstellen": "Beratungsstelle Lichtblick",
+    "Nachmittagsbetreuung sichern": "Kita Sonne & Mond gGmbH",
+}
+
 def seed_cases(tenant, users, actor, **_kwargs):
     today = clock.today()
     partners = network.list_partners_by_name()
@@ -227,9 +234,11 @@ def seed_cases(tenant, users, actor, **_kwargs):
             services.add_need(case, {"service_area": area, "priority": priority, "note": note}, actor)
         for title, measure, responsible, due, status in spec.get("goals", []):
             due_on = (opened if target == "closed" else today) + timedelta(days=due)
+            partner = partners[GOAL_PARTNERS[title]] if responsible == "partner" else None
             goal = services.add_goal(
                 case,
-                {"title": title, "measure": measure, "responsible": responsible, "due_on": due_on},
+                {"title": title, "measure": measure, "responsible": responsible, "due_on": due_on,
+                 "partner_id": partner.id if partner else None},
                 actor,
             )
             for step in {"in_progress": ["in_progress"], "done": ["in_progress", "done"]}.get(status, []):

@@ -129,11 +129,19 @@ def _client_data(form: F.ClientForm) -> dict:
     return data
 
 
+def _client_errors(form, exc: ServiceError) -> None:
+    """The page has one field for the children's years: a service's `children.<n>.birth_year` shows there."""
+    errors: dict = {}
+    for name, messages in (exc.errors or {}).items():
+        errors.setdefault("children" if name.startswith("children.") else name, []).extend(messages)
+    apply_service_errors(form, type(exc)(exc.detail, errors))
+
+
 @bp.route("/clients/new", methods=["GET", "POST"])
 @requires("cases.write")
 def new_client():
     form = F.ClientForm()
-    if client := submit(form, lambda: services.create_client(_client_data(form), current_actor())):
+    if client := submit(form, lambda: services.create_client(_client_data(form), current_actor()), _client_errors):
         flash(_("Client %(pseudonym)s created.", pseudonym=client.pseudonym), "success")
         return redirect(url_for("cases.client", client_id=client.id))
     return _form_page(form, _("New client"), url_for("cases.clients"))
@@ -181,7 +189,7 @@ def edit_client(client_id: int):
     show_note = services.may_see_client_note(row, current_actor())
     if not show_note:
         del form.confidential_note
-    if submit(form, lambda: services.update_client(row, _client_data(form), current_actor())):
+    if submit(form, lambda: services.update_client(row, _client_data(form), current_actor()), _client_errors):
         flash(_("Saved."), "success")
         return redirect(url_for("cases.client", client_id=row.id))
     return _form_page(

@@ -83,7 +83,8 @@ def register() -> None:
     labels.register_reference("template_id", _l("Template"), _template_name)
     labels.register_reference("document_id", _l("Document"), _document_name)
     labels.register_object("contracts", labels.ObjectLabels(
-        _l("Contract"), fields={**TERM_LABELS, "on": _l("Effective date")}, choices=TERM_CHOICES,
+        _l("Contract"), fields={**TERM_LABELS, "on": _l("Effective date"), "reason": _l("Reason")},
+        choices=TERM_CHOICES,
         formats={"rates": rates_text}, name_of=_contract_name))
     labels.register_object("contract_documents", labels.ObjectLabels(
         _l("Contract document"), choices={"format": {"docx": _l("Word (.docx)"), "pdf": _l("PDF")}},
@@ -103,4 +104,5 @@ def register() -> None:
         "contract.reminder": _l("Contract reminder sent"), "contract_template.upload": _l("Template uploaded"),
         "contract_template.download": _l("Template downloaded"), "enrolment.create": _l("Funding approval added"),
         "enrolment.update": _l("Funding approval changed"), "enrolment.end": _l("Funding approval ended early"),
+        "contract.step_undone": _l("Contract step undone"),
     })

@@ -23,6 +23,7 @@ from jinja2 import DictLoader, StrictUndefined, TemplateSyntaxError, Undefined
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from contracts.template_errors import explain_render_error, explain_syntax_error
 from core.money import format_cents
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
@@ -340,6 +341,8 @@ def _render_in_child(conn, template_bytes: bytes, context: dict, strict: bool) -
         result = ("ok", out.getvalue())
     except SecurityError as exc:
         result = ("security", str(exc))
+    except TemplateSyntaxError as exc:
+        result = ("syntax", str(exc))
     except TemplateError as exc:
         result = ("template", str(exc))
     except MemoryError:
@@ -379,11 +382,24 @@ def _render_limited(template_bytes: bytes, context: dict, strict: bool) -> bytes
                                   "an underscore, imports or files); that is not allowed.")])
     if kind == "memory":
         raise TemplateProblem([_l("The template needs too much memory.")])
+    if kind == "syntax":
+        raise TemplateProblem([_syntax_problem(template_bytes)])
+    if kind == "template" and (explained := explain_render_error(value)) is not None:
+        raise TemplateProblem([explained])
+    # Jinja's and python-docx's own words are English and technical: keep them for admins, say what to do
+    logging.getLogger(__name__).info("template cannot be rendered: %s", value)
     if kind == "template" and strict:
-        raise TemplateProblem(
-            [_l("The template cannot be rendered with the documented variables: %(error)s", error=value)]
-        )
-    raise TemplateProblem([_l("The template cannot be rendered: %(error)s", error=value)])
+        raise TemplateProblem([_l("The template cannot be rendered with the documented variables; check its "
+                                  "placeholders against the list of variables on the help page.")])
+    raise TemplateProblem([_l("The template cannot be rendered; check its placeholders and commands against the "
+                              "help page.")])
+
+
+def _syntax_problem(data: bytes):
+    """The paragraph and tag that break the template, in the user's words (contracts.template_errors)."""
+    return explain_syntax_error(data, sandbox()) or _l(
+        "A placeholder or command of the template is not written correctly (every %(open)s needs its %(close)s, "
+        "every if and for its end); check them against the help page.", open="„{{“ / „{%“", close="„}}“ / „%}“")
 
 
 def check_zip(data: bytes) -> list[str]:
@@ -437,13 +453,16 @@ def validate_template(data: bytes) -> None:
         doc = DocxTemplate(io.BytesIO(data))
         undeclared = doc.get_undeclared_template_variables(jinja_env=sandbox())
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(
-            [_l("Template syntax error (line %(line)s): %(error)s", line=exc.lineno, error=exc.message)]
-        ) from exc
+        # the line of docxtpl's XML means nothing to a clerk: name the paragraph and the tag instead
+        raise TemplateProblem([_syntax_problem(data)]) from exc
     except TemplateError as exc:
-        raise TemplateProblem([_l("Template error: %(error)s", error=exc)]) from exc
+        logging.getLogger(__name__).info("template refused: %s", exc)
+        raise TemplateProblem([explain_render_error(str(exc)) or _l(
+            "The template cannot be read; check its placeholders and commands against the help page.")]) from exc
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds on broken documents
-        raise TemplateProblem([_l("The document cannot be read: %(error)s", error=exc)]) from exc
+        logging.getLogger(__name__).info("template document unreadable: %s", exc)
+        raise TemplateProblem([_l("The document cannot be read as a Word document (.docx); save it again in "
+                                  "Word or LibreOffice as .docx and upload it anew.")]) from exc
     unknown = sorted(undeclared - set(CONTEXT_DOC))
     if unknown:
         raise TemplateProblem([_l("Unknown variable: %(name)s", name=name) for name in unknown])

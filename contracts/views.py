@@ -353,5 +353,5 @@ def template_help():
                            filters_doc=rendering.FILTERS_DOC, sample=sample)
 
 
-# routes of this blueprint in their own module: a case's funding approvals
-from contracts import enrolment_views  # noqa: E402,F401
+# routes of this blueprint in their own modules: a case's funding approvals, undoing a step taken by mistake
+from contracts import enrolment_views, step_views  # noqa: E402,F401

@@ -126,6 +126,7 @@ def create_case(data: dict, actor: Actor) -> Case:
     manager_id = _case_manager(errors, manager)
     opened_on = v.date_field(errors, data, "opened_on", not_future=True) or today()
     next_review_on = v.date_field(errors, data, "next_review_on")
+    not_before_opening(errors, "next_review_on", next_review_on, opened_on)
     status = data.get("status") or "intake"
     v.choice(errors, status, "status", CASE_PHASES)
     errors.raise_if_any(_l("The case has invalid fields."))
@@ -151,6 +152,20 @@ def create_case(data: dict, actor: Actor) -> Case:
     record_event(case, "opened", client.pseudonym, actor)
     audit.record(actor, "case.create", case, diff={"client_id": [None, client.id], "status": [None, "intake"]})
     return case
+
+
+def german(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def not_before_opening_message(opened: date):
+    return _l("The case was opened on %(date)s; enter a date from then on.", date=german(opened))
+
+
+def not_before_opening(errors: v.Errors, field: str, value: date | None, opened: date | None) -> None:
+    """Dates of a case (its review, closing, goals, measures, referrals) lie on or after its opening day."""
+    if value is not None and opened is not None and value < opened and field not in errors:
+        errors.add(field, not_before_opening_message(opened))
 
 
 def check_transition(case: Case, to: str, outcome: str | None) -> None:
@@ -200,6 +215,14 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
     esf = data.get("esf_exit_status") if "esf_exit_status" in data else None
     v.choice(errors, esf, "esf_exit_status", ESF_EXIT_STATUSES)
     closed_on = v.date_field(errors, data, "closed_on", not_future=True)
+    opened = clean.get("opened_on") or case.opened_on
+    if "opened_on" not in errors:
+        not_before_opening(errors, "next_review_on", clean.get("next_review_on"), opened)
+        if to == "closed" and closed_on:
+            not_before_opening(errors, "closed_on", closed_on, opened)
+        elif to == "closed" and case.closed_on and clean.get("opened_on") and clean["opened_on"] > case.closed_on:
+            errors.add("opened_on", _l("The case was closed on %(date)s; it cannot have been opened later.",
+                                       date=german(case.closed_on)))
     errors.raise_if_any(_l("The case has invalid fields."))
     closing = to == "closed"
     if not closing and (outcome or closed_on or esf):
@@ -216,11 +239,9 @@ def update_case(case: Case, data: dict, actor: Actor) -> Case:
         clean["closed_on"] = closed_on or case.closed_on or today()
         if esf or old_status != "closed":
             clean["esf_exit_status"] = esf or case.esf_exit_status
-        opened = clean.get("opened_on") or case.opened_on
-        if clean["closed_on"] < opened:
-            raise ValidationFailed(
-                _l("The case has invalid fields."), {"closed_on": [_l("Must not be before opening.")]}
-            )
+        if clean["closed_on"] < opened:  # closed today, opened (by a typo) in the days ahead
+            raise ValidationFailed(_l("The case has invalid fields."), {"closed_on": [not_before_opening_message(
+                opened)]})
     elif old_status == "closed":
         clean.update(outcome=None, closed_on=None, esf_exit_status=None)  # reopened; the timeline keeps the old outcome
     clean["status"] = to

@@ -25,6 +25,7 @@ from tenants.roles import can
 # what a client record holds (forms, API and the Art. 15 export list the same fields)
 CLIENT_FIELDS = ("first_name", "last_name", "birth_year", "phone", "email", "receives_sgb2", "employment_status",
                  "education_level", "confidential_note")
+MAX_AGE_YEARS = 120  # a year of birth further back is a typo (1896 for 1996)
 CLIENT_TEXT_FIELDS = {
     "first_name": 100,
     "last_name": 100,
@@ -34,7 +35,10 @@ CLIENT_TEXT_FIELDS = {
 }
 
 
-def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
+def _clean_client(data: dict, partial: bool, parent_year: int | None = None,
+                  existing_children: tuple[int, ...] = ()) -> tuple[dict, list[int] | None]:
+    """Checked fields and children's years; on a change, `parent_year` and `existing_children` are what the record
+    holds (so that a change of one side is checked against the other)."""
     errors = v.Errors()
     clean: dict = {}
     for name, limit in CLIENT_TEXT_FIELDS.items():
@@ -47,6 +51,9 @@ def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
         errors.add("email", _l("Not a valid e-mail address."))
     if "birth_year" in data or not partial:
         clean["birth_year"] = v.year(errors, data.get("birth_year"), "birth_year")
+        if clean["birth_year"] is not None and clean["birth_year"] < today().year - MAX_AGE_YEARS:
+            errors.add("birth_year", _l("A year of birth more than %(years)d years ago is not plausible; check the "
+                                        "year.", years=MAX_AGE_YEARS))
     if "receives_sgb2" in data or not partial:
         clean["receives_sgb2"] = bool(data.get("receives_sgb2"))
     if "employment_status" in data or not partial:
@@ -64,8 +71,28 @@ def _clean_client(data: dict, partial: bool) -> tuple[dict, list[int] | None]:
         for i, child in enumerate(data.get("children") or []):
             year = v.year(errors, (child or {}).get("birth_year"), f"children.{i}.birth_year", required=True)
             children.append(year)
+    if "birth_year" not in errors:
+        _check_children(errors, clean["birth_year"] if "birth_year" in clean else parent_year, children,
+                        existing_children, parent_changed="birth_year" in clean)
     errors.raise_if_any(_l("The client has invalid fields."))
     return clean, children
+
+
+def _check_children(errors: v.Errors, parent: int | None, children: list | None, existing: list[int],
+                    parent_changed: bool) -> None:
+    """Children are born after their parent: a new list of children is checked against the parent's year (new
+    or on record), a new parent's year against the children (new or on record)."""
+    if parent is None:
+        return
+    if children is not None:
+        for i, year in enumerate(children):
+            if year is not None and year <= parent and f"children.{i}.birth_year" not in errors:
+                errors.add(f"children.{i}.birth_year", _l(
+                    "The child (born %(child)s) would not be younger than the parent (born %(parent)s); check "
+                    "both years.", child=year, parent=parent))
+    elif parent_changed and (older := [y for y in existing if y <= parent]):
+        errors.add("birth_year", _l(
+            "The parent would not be older than the child born %(child)s; check the year.", child=min(older)))
 
 
 def next_pseudonym(year: int) -> str:
@@ -101,7 +128,8 @@ def update_client(client: Client, data: dict, actor: Actor) -> Client:
             _l("The client has invalid fields."),
             {"confidential_note": [_l("Only the client's case managers and admins may write this note.")]},
         )
-    clean, children = _clean_client(data, partial=True)
+    clean, children = _clean_client(data, partial=True, parent_year=client.birth_year,
+                                    existing_children=tuple(c.birth_year for c in client.children))
     diff = audit.changes(client, clean)
     if children is not None:
         old = [c.birth_year for c in client.children]

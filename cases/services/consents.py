@@ -138,3 +138,34 @@ def may_share(client: Client, data_item: str, recipient: Agency | Partner, on_da
             continue
         return True
     return False
+
+
+def item_label(data_item: str) -> str:
+    """A data item by the label people read ("Bedarfe"), never its code."""
+    from core.labels import value_text
+
+    return value_text("consents", "data_items", data_item)
+
+
+def why_not_shared(client: Client, data_item: str, recipient: Agency | Partner, on_date: date):
+    """What is missing for `may_share` (None when nothing is): no consent for this recipient at all, none that
+    names the item, or the one that names it was not given yet, had expired or was withdrawn on that day. The
+    message names the item by its label and the recipient by its name."""
+    if may_share(client, data_item, recipient, on_date):
+        return None
+    column = Consent.agency_id if isinstance(recipient, Agency) else Consent.partner_id
+    consents = list(db.session.scalars(select(Consent).where(Consent.client_id == client.id,
+                                                             column == recipient.id)))
+    item, name, day = item_label(data_item), recipient.name, on_date.strftime("%d.%m.%Y")
+    naming = [c for c in consents if data_item in (c.data_items or [])]
+    if not consents:
+        return _l("The client has not consented to passing data to “%(name)s”: record a consent for “%(name)s” "
+                  "that covers “%(item)s”.", name=name, item=item)
+    if not naming:
+        return _l("The client's consent for “%(name)s” does not cover “%(item)s”: record a consent that covers "
+                  "“%(item)s”.", name=name, item=item)
+    if all(c.given_on is None or c.status == "requested" for c in naming):
+        return _l("The consent covering “%(item)s” for “%(name)s” has been requested but not given yet.",
+                  name=name, item=item)
+    return _l("On %(date)s no consent covering “%(item)s” for “%(name)s” was in force (not yet given, expired or "
+              "withdrawn): record a new consent.", name=name, item=item, date=day)

@@ -14,7 +14,7 @@ from cases.models import (
     Need,
     SupportPlanVersion,
 )
-from cases.services.case_file import refuse_if_closed
+from cases.services.case_file import not_before_opening, refuse_if_closed
 from cases.services.timeline import record_event
 from core import audit
 from core import validation as v
@@ -36,7 +36,8 @@ def add_need(case: Case, data: dict, actor: Actor) -> Need:
     if area is not None and db.session.scalar(
             select(Need.id).where(Need.case_id == case.id, Need.service_area_id == area.id).limit(1)) is not None:
         # one need per area and case: the billing rule reads "the agency responsible for that area" from it
-        errors.add("service_area", _l("A need in this service area is recorded for the case already."))
+        errors.add("service_area", _l("A need for “%(area)s” is recorded for this case already; change that one "
+                                      "instead of adding a second.", area=area.name))
     errors.raise_if_any(_l("The need has invalid fields."))
     need = Need(
         case_id=case.id,
@@ -68,7 +69,7 @@ GOAL_TRANSITIONS = {
 GOAL_INITIAL = ("planned", "in_progress")
 
 
-def _clean_goal(case: Case, data: dict, partial: bool) -> dict:
+def _clean_goal(case: Case, data: dict, partial: bool, goal: Goal | None = None) -> dict:
     errors = v.Errors()
     clean: dict = {}
     if "title" in data or not partial:
@@ -86,6 +87,13 @@ def _clean_goal(case: Case, data: dict, partial: bool) -> dict:
     for field in ("due_on", "review_on"):
         if field in data or not partial:
             clean[field] = v.date_field(errors, data, field)
+            not_before_opening(errors, field, clean[field], case.opened_on)
+    responsible = clean.get("responsible", goal.responsible if goal else None)
+    partner_id = clean["partner_id"] if "partner_id" in clean else (goal.partner_id if goal else None)
+    changes_who = not partial or "responsible" in data or "partner_id" in data
+    if changes_who and responsible == "partner" and partner_id is None and "partner_id" not in errors:
+        # "a partner is responsible" without saying which one leaves the measure with nobody
+        errors.add("partner_id", _l("Choose the partner organisation that is responsible."))
     if "status" in data or not partial:
         status = data.get("status") or "planned"
         v.choice(errors, status, "status", GOAL_STATUSES)
@@ -113,7 +121,7 @@ def add_goal(case: Case, data: dict, actor: Actor) -> Goal:
 def update_goal(case: Case, goal: Goal, data: dict, actor: Actor) -> Goal:
     """Edit a goal or move its status (planned → in progress → done / not done; cancelled); finished stay."""
     refuse_if_closed(case)
-    clean = _clean_goal(case, data, partial=True)
+    clean = _clean_goal(case, data, partial=True, goal=goal)
     if not GOAL_TRANSITIONS[goal.status]:
         raise Conflict(_l("A finished goal can no longer be changed."))
     to = clean.get("status", goal.status)

@@ -9,8 +9,8 @@ from cases.models import (
     Case,
     Referral,
 )
-from cases.services.case_file import refuse_if_closed
-from cases.services.consents import consents_of, may_share
+from cases.services.case_file import not_before_opening, refuse_if_closed
+from cases.services.consents import consents_of, item_label, why_not_shared
 from cases.services.timeline import record_event
 from core import audit
 from core import validation as v
@@ -36,12 +36,15 @@ def refer(case: Case, data: dict, actor: Actor) -> Referral:
     if data.get("partner_id") in (None, ""):
         errors.add("partner_id", _l("Required."))
     on = v.date_field(errors, data, "referred_on", not_future=True) or today()
+    not_before_opening(errors, "referred_on", on, case.opened_on)
     errors.raise_if_any(_l("The referral has invalid fields."))
     client = case.client
-    if not may_share(client, "needs", partner, on):
+    if missing := why_not_shared(client, "needs", partner, on):
+        # which consent item is missing, by its label, and for whom: the case manager knows what to ask for
         raise Conflict(
-            _l("There is no valid consent of the client to pass their needs on to this partner."),
-            {"partner_id": [_l("No valid consent for this partner.")]},
+            _l("The referral to “%(name)s” needs the client's consent to pass on “%(item)s”.", name=partner.name,
+               item=item_label("needs")),
+            {"partner_id": [missing]},
         )
     consent = next(
         c

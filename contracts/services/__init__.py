@@ -25,7 +25,15 @@ from contracts.services.enrolments import (
     update_enrolment,
 )
 from contracts.services.reminders import REMINDER_DAYS, due_reminders, send_reminders
-from contracts.services.steps import completeness, create_amendment, terms_diff, transition, versions_of
+from contracts.services.steps import (
+    completeness,
+    create_amendment,
+    terms_diff,
+    transition,
+    undo_step,
+    undoable_step,
+    versions_of,
+)
 from contracts.services.templates import (
     DEFAULT_TEMPLATE_NAME,
     DEFAULT_TEMPLATE_PATH,
@@ -55,5 +63,6 @@ __all__ = [
     "ensure_default_template",
     "funded", "get_contract", "get_document", "get_enrolment", "get_template", "latest_templates", "list_contracts",
     "hours_key", "list_templates", "render_document", "send_reminders", "term_authors", "terms_diff", "transition",
-    "update_contract", "update_enrolment", "upload_signed_copy", "upload_template", "versions_of",
+    "undo_step", "undoable_step", "update_contract", "update_enrolment", "upload_signed_copy", "upload_template",
+    "versions_of",
 ]

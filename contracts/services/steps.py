@@ -55,13 +55,22 @@ def transition(
     if on > clock.today() and not (to == "ended" and contract.valid_to and on <= contract.valid_to):
         raise ValidationFailed(
             _l("A step cannot be dated in the future."),
-            {"on": [_l("Not after today (%(date)s).", date=clock.today().strftime("%d.%m.%Y"))]},
+            {"on": [_l("A step records what has happened: enter today (%(date)s) or an earlier day.",
+                       date=_german(clock.today()))]},
         )
     last = contract.steps[-1] if contract.steps else None
     if last is not None and on < last.effective_on:
         raise ValidationFailed(
             _l("A step cannot be dated before the previous one."),
-            {"on": [_l("Not before %(date)s.", date=last.effective_on.isoformat())]},
+            {"on": [_l("The previous step is dated %(date)s; enter that day or a later one.",
+                       date=_german(last.effective_on))]},
+        )
+    if to == "active" and contract.valid_to and on > contract.valid_to:
+        # a contract cannot come into force after its term is over (billing counts from valid_from anyway)
+        raise ValidationFailed(
+            _l("The contract cannot come into force after its term."),
+            {"on": [_l("The term ended on %(date)s; enter a day within the term, or amend the term.",
+                       date=_german(contract.valid_to))]},
         )
     if to == "approved" and actor.user_id in term_authors(contract):
         raise Conflict(
@@ -112,6 +121,56 @@ def transition(
     db.session.flush()
     db.session.expire(contract, ["steps"])
     return step
+
+
+def _german(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+# steps that may be taken back while nobody outside relies on them yet: (from, to) of the last step
+UNDOABLE = {("approved", "sent"), ("sent", "signed")}
+
+
+def undoable_step(contract: Contract) -> ContractStep | None:
+    """The last step, when it can be undone: "sent" while no signed copy exists (back to approved), "signed"
+    while no signed copy is stored and no case is enrolled under it (back to sent). A contract in force, or
+    ended, is changed by an amendment or ended, never taken back."""
+    from contracts.models import ContractDocument, Enrolment
+
+    last = contract.steps[-1] if contract.steps else None
+    if last is None or last.to_status != contract.status or (last.from_status, last.to_status) not in UNDOABLE:
+        return None
+    if db.session.scalar(select(ContractDocument.id).where(ContractDocument.contract_id == contract.id,
+                                                           ContractDocument.kind == "signed").limit(1)):
+        return None
+    if contract.status == "signed" and db.session.scalar(
+            select(Enrolment.id).where(Enrolment.contract_id == contract.id).limit(1)):
+        return None
+    return last
+
+
+def undo_step(contract: Contract, actor: Actor, reason: str = "") -> Contract:
+    """Take back a step taken by mistake (e.g. "sent" with a wrong date): the contract returns to the state
+    before it, the step leaves the history, and the audit log keeps what was undone, by whom and why."""
+    step = undoable_step(contract)
+    if step is None:
+        raise Conflict(
+            _l("This step cannot be undone: only “sent” or “signed” can be taken back, as long as no signed copy "
+               "is stored and no case is enrolled."),
+            {"to": [_l("Cannot be undone.")]},
+        )
+    audit.record(
+        actor,
+        "contract.step_undone",
+        contract,
+        diff={"status": [step.to_status, step.from_status], "on": [step.effective_on.isoformat(), None],
+              **({"reason": [None, reason.strip()[:500]]} if (reason or "").strip() else {})},
+    )
+    contract.status = step.from_status
+    db.session.delete(step)
+    db.session.flush()
+    db.session.expire(contract, ["steps"])
+    return contract
 
 
 def completeness(contract: Contract) -> list[Gap]:

@@ -61,8 +61,9 @@ TEXT_FIELDS = {
 CHOICES = {"legal_basis": LEGAL_BASES, "route": ROUTES, "billing_cycle": BILLING_CYCLES, "vat": VAT_MODES}
 
 
-def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | None]:
-    """Validated term fields, rate lines (or None: unchanged) and partner ids (or None)."""
+def _clean_terms(data: dict, partial: bool, current: Contract | None = None) -> tuple[dict, list | None, list | None]:
+    """Validated term fields, rate lines (or None: unchanged) and partner ids (or None); a change is checked
+    together with the `current` terms it leaves in place."""
     errors = v.Errors()
     terms = {k: v for k, v in data.items() if k in TERM_FIELDS}
     for key in TEXT_FIELDS & terms.keys():
@@ -82,6 +83,10 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
             errors.add(key, _l("Must not be negative."))
     if terms.get("budget_cents") is not None and terms["budget_cents"] > MAX_CENTS:
         errors.add("budget_cents", _l("Too large."))
+    for key in ("valid_from", "valid_to", "next_review_on"):
+        if terms.get(key) is not None:
+            terms[key] = v.date_field(errors, terms, key)
+    _check_term_dates(errors, terms, current)
     if (
         terms.get("template_id") is not None
         and db.session.scalar(select(ContractTemplate.id).where(ContractTemplate.id == terms["template_id"]))
@@ -122,10 +127,37 @@ def _clean_terms(data: dict, partial: bool) -> tuple[dict, list | None, list | N
     return terms, rates, partner_ids
 
 
+def _german(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _check_term_dates(errors: v.Errors, terms: dict, current: Contract | None) -> None:
+    """The term cannot end before it starts; the efficiency review does not lie before it (changed dates are
+    checked against those the draft keeps)."""
+    def value(key):
+        return terms[key] if key in terms else getattr(current, key, None)
+
+    start, end, review = value("valid_from"), value("valid_to"), value("next_review_on")
+    bad = set(errors)
+    if start and end and end < start and not {"valid_from", "valid_to"} & bad:
+        field = "valid_to" if "valid_to" in terms or "valid_from" not in terms else "valid_from"
+        errors.add(field, _l("The contract starts on %(start)s; it cannot end before that.", start=_german(start))
+                   if field == "valid_to" else
+                   _l("The contract ends on %(end)s; it cannot start after that.", end=_german(end)))
+    if review and "next_review_on" not in bad and ("next_review_on" in terms or "valid_from" in terms
+                                                    or "valid_to" in terms):
+        if start and review < start:  # (a final review after the end is allowed)
+            errors.add("next_review_on", _l("The review lies before the contract starts (%(start)s); enter a date "
+                                            "from then on.", start=_german(start)))
+
+
 def _check_range(contract: Contract) -> None:
+    """The last word after a change (the field checks above name the field; this guards any other path)."""
     if contract.valid_from and contract.valid_to and contract.valid_to < contract.valid_from:
         raise ValidationFailed(
-            _l("The contract ends before it starts."), {"valid_to": [_l("Before valid from.")]}
+            _l("The contract ends before it starts."),
+            {"valid_to": [_l("The contract starts on %(start)s; it cannot end before that.",
+                             start=_german(contract.valid_from))]},
         )
 
 
@@ -194,7 +226,7 @@ def update_contract(contract: Contract, data: dict, actor: Actor) -> Contract:
                 status=contract.status,
             )
         )
-    terms, rates, partner_ids = _clean_terms(data, partial=True)
+    terms, rates, partner_ids = _clean_terms(data, partial=True, current=contract)
     diff = audit.changes(contract, terms)
     _check_range(contract)
     if rates is not None:

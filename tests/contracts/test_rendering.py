@@ -139,10 +139,10 @@ def test_unknown_attribute_is_reported_on_upload():
 
 
 def test_jinja_syntax_error_is_reported():
-    """Is a broken tag reported as a syntax error with its line?"""
+    """Is a broken tag reported with its paragraph and what closes it (not the line of the document's XML)?"""
     with pytest.raises(rendering.TemplateProblem) as exc:
         rendering.validate_template(_docx_with("{% if agency.name %}ohne Ende"))
-    assert "syntax" in str(exc.value).lower()
+    assert "paragraph 1" in str(exc.value) and "{% endif %}" in str(exc.value)
 
 
 def test_zip_bomb_is_refused():

@@ -13,7 +13,7 @@ from core.forms import arg_int, flash_outcome, run_form, submit
 from core.htmx import render_page
 from core.mail import send_mail
 from core.tenancy.context import set_tenant, tenant_context
-from tenants import invitations, services
+from tenants import invitations, member_rules, services
 from tenants.access import reads, requires
 from tenants.first_steps import first_step
 from tenants.forms import (
@@ -232,9 +232,14 @@ def members():
             return redirect(url_for("tenants.members"))
     rows = db.session.scalars(select(Membership).join(User).order_by(User.email)).all()
     role_form = RoleForm()
-    role_form.role.choices = role_choices(include_agency=False)
+    role_form.role.choices = [c for c in role_choices(include_agency=False) if is_owner or c[0] != Role.OWNER]
+    # buttons that would only be refused are not shown (an admin on an owner's row, the last owner's Remove)
+    actor = current_actor()
+    changeable = {m.id for m in rows if member_rules.may_change(m, actor)}
+    removable = {m.id for m in rows if m.id in changeable and member_rules.may_remove(m, actor)}
     return render_template("tenants/members.html", form=form, rows=rows, role_form=role_form, labels=ROLE_LABELS,
-                           agencies=dict(_agency_choices()), Role=Role, pending=invitations.pending())
+                           agencies=dict(_agency_choices()), Role=Role, pending=invitations.pending(),
+                           changeable=changeable, removable=removable)
 
 
 @tenant_bp.post("/invitations/<int:invitation_id>/revoke")

@@ -46,6 +46,9 @@ def create_consent(client: Client, data: dict, actor: Actor) -> Consent:
     requested_on = v.date_field(errors, data, "requested_on", not_future=True) or given_on or today()
     if given_on and expires_on and expires_on < given_on:
         errors.add("expires_on", _l("Must not be before the day it was given."))
+    if given_on and requested_on and given_on < requested_on and "given_on" not in errors:
+        errors.add("given_on", _l("The consent was requested on %(date)s; it cannot have been given before.",
+                                  date=requested_on.strftime("%d.%m.%Y")))
     replaces = v.row(errors, Consent, data.get("replaces_id"), "replaces_id")
     if replaces is not None and replaces.client_id != client.id:
         errors.add("replaces_id", _l("No consent of this client with this id."))

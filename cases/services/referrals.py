@@ -70,6 +70,9 @@ def move_referral(case: Case, referral: Referral, to: str, actor: Actor, on: dat
     errors = v.Errors()
     v.choice(errors, to, "to", tuple(REFERRAL_TRANSITIONS), required=True)
     on = v.date_field(errors, {"on": on}, "on", not_future=True) or today()
+    if "on" not in errors and on < referral.referred_on:
+        errors.add("on", _l("The referral was made on %(date)s; enter that day or a later one.",
+                            date=referral.referred_on.strftime("%d.%m.%Y")))
     errors.raise_if_any(_l("Invalid referral step."))
     if to not in REFERRAL_TRANSITIONS[referral.status]:
         raise Conflict(_l("This step is not allowed for the referral."))

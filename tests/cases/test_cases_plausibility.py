@@ -161,3 +161,38 @@ def test_a_referral_is_not_dated_before_the_case(client, h, case, partner_id):
     r = client.post(f"/api/v1/cases/{case['id']}/referrals", json={"partner_id": partner_id,
                                                                    "referred_on": "2025-12-01"}, headers=h)
     assert r.status_code == 422 and "referred_on" in r.json["errors"], r.json
+
+
+def test_a_referral_step_is_not_dated_before_the_referral(app, tenant_a, case, partner_id, client, h):
+    """Accepting a referral before the day it was made is refused at `on` (the service, as pages and API call
+    it)."""
+    from cases import services
+    from core.audit import Actor
+    from core.extensions import db
+    from core.problems import ValidationFailed
+
+    _consent(client, h, case["client_id"], partner_id, ["needs"])
+    referral = client.post(f"/api/v1/cases/{case['id']}/referrals", json={"partner_id": partner_id,
+                                                                          "referred_on": "2026-03-10"}, headers=h)
+    assert referral.status_code == 201, referral.json
+    with app.app_context(), tenant_a.context():
+        from datetime import date
+
+        row = services.get_case(case["id"], Actor.system("test"))
+        ref = services.get_referral(row, referral.json["id"])
+        with pytest.raises(ValidationFailed) as exc:
+            services.move_referral(row, ref, "accepted", Actor.system("test"), on=date(2026, 3, 9))
+        assert "on" in exc.value.errors
+        db.session.rollback()
+
+
+def test_consent_dates_follow_each_other(client, h, partner_id):
+    """A consent given before the day it was requested is refused at given_on. (Giving a requested consent
+    with an earlier date stays possible: a request recorded without its date is dated the day it was recorded.)"""
+    person = _client(client, h).json
+    url = f"/api/v1/clients/{person['id']}/consents"
+    body = {"partner_id": partner_id, "purposes": "Vermittlung", "data_items": ["needs"]}
+    r = client.post(url, json={**body, "requested_on": "2026-02-10", "given_on": "2026-02-01"}, headers=h)
+    assert r.status_code == 422 and "given_on" in r.json["errors"], r.json
+    r = client.post(url, json={**body, "requested_on": "2026-02-10", "given_on": "2026-02-10"}, headers=h)
+    assert r.status_code == 201, r.json

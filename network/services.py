@@ -19,13 +19,15 @@ from network.models import AGENCY_KINDS, DEFAULT_SERVICE_AREAS, PARTNER_KINDS, A
 from tenants.models import Invitation, Membership
 
 AGENCY_REFERENCED = _l("The agency is still referenced: %(reasons)s")
+NAME_TAKEN = _l("This name is taken in this alliance; choose another one.")
+CODE_TAKEN = _l("This code is taken in this alliance; choose another one.")
 PARTNER_REFERENCED = _l("The partner is still referenced: %(reasons)s")
 
 # --- funding agencies -----------------------------------------------------------------------------------------------
 
 AGENCY_FIELDS = ("name", "kind", "leitweg_id", "email", "address", "contact")
 
-def _clean_agency(data: dict, partial: bool) -> dict:
+def _clean_agency(data: dict, partial: bool, exclude_id: int | None = None) -> dict:
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in AGENCY_FIELDS}
     data = {k: ("" if v is None else v) for k, v in data.items()}
     errors = v.Errors()
@@ -42,7 +44,9 @@ def _clean_agency(data: dict, partial: bool) -> dict:
             for problem in problems:
                 errors.add("leitweg_id", problem)
     if data.get("email") and "@" not in data["email"]:
-        errors.add("email", _l("Not a valid e-mail address."))
+        errors.add("email", _l("Enter an e-mail address such as name@example.org."))
+    if errors and data.get("name") and _name_taken(data["name"], exclude_id):
+        errors.add("name", NAME_TAKEN)  # in the same round as the other fields' messages
     errors.raise_if_any(_l("The agency has invalid fields."))
     return data
 
@@ -57,7 +61,7 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
 def create_agency(data: dict, actor: Actor) -> Agency:
     data = _clean_agency(data, partial=False)
     if _name_taken(data["name"]):
-        raise Conflict(_l("An agency with this name exists already."), {"name": [_l("Already exists.")]})
+        raise Conflict(_l("An agency with this name exists already."), {"name": [NAME_TAKEN]})
     agency = Agency(**data)
     db.session.add(agency)
     db.session.flush()
@@ -66,9 +70,9 @@ def create_agency(data: dict, actor: Actor) -> Agency:
 
 
 def update_agency(agency: Agency, data: dict, actor: Actor) -> Agency:
-    data = _clean_agency(data, partial=True)
+    data = _clean_agency(data, partial=True, exclude_id=agency.id)
     if "name" in data and _name_taken(data["name"], exclude_id=agency.id):
-        raise Conflict(_l("An agency with this name exists already."), {"name": [_l("Already exists.")]})
+        raise Conflict(_l("An agency with this name exists already."), {"name": [NAME_TAKEN]})
     diff = audit.changes(agency, data)
     if diff:
         audit.record(actor, "agency.update", agency, diff=diff)
@@ -103,7 +107,7 @@ def list_agencies():
 PARTNER_FIELDS = ("name", "kind", "email", "address", "contact")
 
 
-def _clean_partner(data: dict, partial: bool) -> dict:
+def _clean_partner(data: dict, partial: bool, exclude_id: int | None = None) -> dict:
     data = {
         k: ("" if v is None else v.strip() if isinstance(v, str) else v)
         for k, v in data.items()
@@ -117,7 +121,9 @@ def _clean_partner(data: dict, partial: bool) -> dict:
         if data["kind"] not in PARTNER_KINDS:
             errors.add("kind", v.choice_message(PARTNER_KINDS, labels.choice_labels("partners", "kind")))
     if data.get("email") and "@" not in data["email"]:
-        errors.add("email", _l("Not a valid e-mail address."))
+        errors.add("email", _l("Enter an e-mail address such as name@example.org."))
+    if errors and data.get("name") and _partner_name_taken(data["name"], exclude_id):
+        errors.add("name", NAME_TAKEN)  # in the same round as the other fields' messages
     errors.raise_if_any(_l("The partner has invalid fields."))
     return data
 
@@ -132,7 +138,7 @@ def _partner_name_taken(name: str, exclude_id: int | None = None) -> bool:
 def create_partner(data: dict, actor: Actor) -> Partner:
     data = _clean_partner(data, partial=False)
     if _partner_name_taken(data["name"]):
-        raise Conflict(_l("A partner with this name exists already."), {"name": [_l("Already exists.")]})
+        raise Conflict(_l("A partner with this name exists already."), {"name": [NAME_TAKEN]})
     partner = Partner(**data)
     db.session.add(partner)
     db.session.flush()
@@ -141,9 +147,9 @@ def create_partner(data: dict, actor: Actor) -> Partner:
 
 
 def update_partner(partner: Partner, data: dict, actor: Actor) -> Partner:
-    data = _clean_partner(data, partial=True)
+    data = _clean_partner(data, partial=True, exclude_id=partner.id)
     if "name" in data and _partner_name_taken(data["name"], exclude_id=partner.id):
-        raise Conflict(_l("A partner with this name exists already."), {"name": [_l("Already exists.")]})
+        raise Conflict(_l("A partner with this name exists already."), {"name": [NAME_TAKEN]})
     if diff := audit.changes(partner, data):
         audit.record(actor, "partner.update", partner, diff=diff)
     return partner
@@ -220,9 +226,11 @@ def create_service_area(data: dict, actor: Actor) -> ServiceArea:
     if not name:
         errors.add("name", _l("Required."))
     agency = v.row(errors, Agency, data.get("agency_id"), "agency_id")
+    if errors and code and "code" not in errors and service_area_by_code(code) is not None:
+        errors.add("code", CODE_TAKEN)  # in the same round as the other fields' messages
     errors.raise_if_any(_l("The service area has invalid fields."))
     if service_area_by_code(code) is not None:
-        raise Conflict(_l("A service area with this code exists already."), {"code": [_l("Already exists.")]})
+        raise Conflict(_l("A service area with this code exists already."), {"code": [CODE_TAKEN]})
     area = ServiceArea(
         code=code, name=name, agency_id=agency.id if agency else None, active=bool(data.get("active", True))
     )

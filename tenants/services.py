@@ -61,7 +61,7 @@ def create_user(email: str, password: str, name: str = "", *, platform_admin: bo
     email = normalize_email(email)
     errors = {}
     if "@" not in email:
-        errors["email"] = [_l("Not a valid e-mail address.")]
+        errors["email"] = [_l("Enter an e-mail address such as name@example.org.")]
     if problems := password_problems(password):
         errors["password"] = problems
     if errors:

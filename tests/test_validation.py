@@ -258,6 +258,18 @@ def _new_case(client, api_token, fx) -> int:
     return case.json["id"]
 
 
+def test_one_submission_names_a_taken_name_with_the_other_errors(tenant_a, client, login, no_csrf, make_agency):
+    """A second agency of the same name with a wrong e-mail address: the taken name (the service's check) and the
+    address (the form's) come in one round, not one after the other."""
+    make_agency(tenant_a, "Jobcenter Kiel")
+    login(client, tenant_a, "admin")
+    r = client.post(f"/{tenant_a.slug}/agencies/new", data={"name": "Jobcenter Kiel", "kind": "jobcenter",
+                                                             "email": "kein-at-zeichen"})
+    errors = _field_errors(r.get_data(as_text=True))
+    assert errors.get("email") == "Geben Sie eine E-Mail-Adresse wie name@beispiel.de ein.", errors
+    assert errors.get("name") == "Dieser Name ist in diesem Bündnis vergeben; wählen Sie einen anderen.", errors
+
+
 @pytest.fixture
 def case_url(tenant_a, client, login, no_csrf, api_token):
     case_id = _new_case(client, api_token, tenant_a)

@@ -55,7 +55,7 @@ def _hours_lines(errors: v.Errors, raw) -> list[ApprovedHours]:
                        _l("Choose the service area these hours are approved for."))
             continue
         if code not in areas:
-            errors.add(hours_key(index, "service_area"), _l("No service area with code %(code)s.", code=code))
+            errors.add(hours_key(index, "service_area"), _l("Choose a service area of the list."))
             continue
         if code in seen:
             errors.add(hours_key(index, "service_area"),

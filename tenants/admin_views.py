@@ -12,7 +12,7 @@ from core.problems import Forbidden
 from tenants import admin, impersonation, second_factor
 from tenants.admin_forms import ConfirmForm, ReasonForm
 from tenants.models import Tenant
-from tenants.roles import ROLE_LABELS, Role
+from tenants.roles import ROLE_LABELS, can
 from tenants.web import current_actor, tenant_blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -211,7 +211,7 @@ def _send_export(row: Tenant, actor):
 def owner_export():
     """The owners' export of their alliance's complete data: a page with a button (GET), the ZIP (POST). Also
     while suspended or closing: it is a read, so no write block applies (hence no `requires` here)."""
-    if g.membership.role != Role.OWNER:
+    if not can(g.membership.role, "tenant.export"):
         raise Forbidden(_("Only owners can export the alliance's data."))
     form = ConfirmForm()
     if form.validate_on_submit():

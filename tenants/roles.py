@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "audit.read": ADMINS,
     "subscription.manage": {Role.OWNER},  # the Stripe subscription: plan, payment method, cancelation
     "legal.read": {Role.OWNER},  # the accepted terms and data-processing agreement, as downloads
+    "tenant.export": {Role.OWNER},  # the archive of all the alliance's data (also while read-only)
     "agencies.read": STAFF,
     "agencies.write": ADMINS | {Role.FINANCE},
     "service_areas.read": STAFF,

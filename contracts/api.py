@@ -18,6 +18,7 @@ from contracts.schemas import (
     EnrolmentPatchSchema,
     EnrolmentSchema,
     TransitionSchema,
+    UndoStepSchema,
 )
 from core.api import api_blueprint, list_schema, loads, page_of
 from tenants.access import reads, requires
@@ -96,6 +97,18 @@ def transition_contract(data, contract):
         end_reason=data.get("end_reason"),
         note=data.get("note") or "",
     )
+    return contract
+
+
+@contracts_api.route("/<int:contract_id>/transitions/undo", methods=["POST"])
+@requires("contracts.write")
+@loads(Contract, "contract_id")
+@contracts_api.arguments(UndoStepSchema)
+@contracts_api.response(200, ContractDetailSchema)
+def undo_contract_step(data, contract):
+    """Undo the last step taken by mistake: "sent" (back to approved) or "signed" (back to sent), as long as no
+    signed copy is stored and no case is enrolled; audited. Anything else is a 409."""
+    services.undo_step(contract, current_actor(), reason=data.get("reason") or "")
     return contract
 
 

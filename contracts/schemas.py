@@ -165,6 +165,11 @@ class TransitionSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class UndoStepSchema(Schema):
+    """Undo the last step taken by mistake ("sent" or "signed" while nothing is signed)."""
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
 class TransitionResultSchema(Schema):
     id = fields.Integer()
     status = fields.String()

@@ -104,6 +104,15 @@ def upload_signed_copy(
     for key, value in (("signed_by_provider_on", provider_on), ("signed_by_agency_on", agency_on)):
         if value is not None and value > today:
             errors.add(key, _l("Cannot be in the future."))
+    # the provider signs what was approved, the agency what it was sent: not before those steps
+    for key, value, step, message in (
+            ("signed_by_provider_on", provider_on, "approved",
+             lambda day: _l("The contract was approved on %(date)s; it cannot have been signed before.", date=day)),
+            ("signed_by_agency_on", agency_on, "sent",
+             lambda day: _l("The contract was sent on %(date)s; the agency cannot have signed it before.", date=day))):
+        taken = [s.effective_on for s in contract.steps if s.to_status == step]
+        if value is not None and key not in errors and taken and value < taken[-1]:
+            errors.add(key, message(taken[-1].strftime("%d.%m.%Y")))
     errors.raise_if_any(_l("The signed copy cannot be stored."))
     stored = storage.store(tenant_id, "contracts", data, "pdf")
     doc = ContractDocument(

@@ -203,3 +203,48 @@ def test_a_template_syntax_error_is_explained_in_german(app, paragraphs, where, 
 def test_an_unknown_attribute_is_explained_in_german(app):
     text = _problem(app, _docx_with("{{ agency.nmae }}"))
     assert "nmae" in text and "has no attribute" not in text, text
+
+
+def test_the_api_undoes_a_step_and_refuses_what_cannot_be_undone(client, tenant_a, heads, make_agency):
+    """POST …/transitions/undo takes "sent" back to approved (with its audit entry); a second undo of
+    "approved" is a 409 problem."""
+    author, approver = heads
+    cid = _create(client, author, make_agency(tenant_a))["id"]
+    _walk(client, author, approver, cid, "in_review", "approved", "sent")
+    url = f"/api/v1/contracts/{cid}/transitions/undo"
+    r = client.post(url, json={"reason": "falsches Datum"}, headers=approver)
+    assert r.status_code == 200 and r.json["status"] == "approved", r.json
+    assert [s["to_status"] for s in r.json["steps"]] == ["in_review", "approved"]
+    r = client.post(url, json={}, headers=approver)
+    assert r.status_code == 409 and r.mimetype == "application/problem+json", r.json
+    assert client.post(url, json={}, headers=api_token_viewer(client, tenant_a)).status_code == 403
+
+
+def api_token_viewer(client, fx):
+    from tests.conftest import PASSWORD
+
+    r = client.post("/api/v1/token", json={"email": fx.users["viewer"], "password": PASSWORD, "tenant": fx.slug})
+    return {"Authorization": f"Bearer {r.json['token']}"}
+
+
+def test_signature_dates_follow_approval_and_sending(app, client, tenant_a, heads, make_agency):
+    """The agency cannot have countersigned before the contract was sent to it, the provider not before the
+    contract was approved (field errors at both dates, in one round)."""
+    from datetime import date
+
+    from contracts import services
+    from core.audit import Actor
+    from core.extensions import db
+    from core.problems import ValidationFailed
+
+    author, approver = heads
+    cid = _create(client, author, make_agency(tenant_a))["id"]
+    _walk(client, author, approver, cid, "in_review", "approved", "sent", on="2026-11-20")
+    with app.app_context(), tenant_a.context():
+        contract = services.get_contract(cid)
+        with pytest.raises(ValidationFailed) as exc:
+            services.upload_signed_copy(contract, tenant_a.tenant_id, b"%PDF-1.4 test", date(2026, 11, 1),
+                                        date(2026, 11, 19), Actor(user_id=None, label="Test"))
+        assert {"signed_by_provider_on", "signed_by_agency_on"} <= set(exc.value.errors)
+        assert "20.11.2026" in str(exc.value.errors["signed_by_agency_on"][0])
+        db.session.rollback()

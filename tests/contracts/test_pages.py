@@ -147,12 +147,13 @@ def test_render_download_and_signed_copy_in_the_browser(client, tenant_a, login,
     assert client.get(docx_href).data[:2] == b"PK"
     pdf = client.get(pdf_href).data
     assert pdf.startswith(b"%PDF-")
-    # walk to "sent", then upload the countersigned copy
-    client.post(url + "/transition", data={"to": "in_review"})
+    # walk to "sent" (before the signatures: they cannot precede approval and sending), then upload the
+    # countersigned copy
+    client.post(url + "/transition", data={"to": "in_review", "on": "2026-11-01"})
     client.post("/logout")
     login(client, tenant_a, "admin")
     for to in ("approved", "sent"):
-        client.post(url + "/transition", data={"to": to})
+        client.post(url + "/transition", data={"to": to, "on": "2026-11-01"})
     r = client.post(
         url + "/signed-copy",
         content_type="multipart/form-data",

@@ -2,7 +2,7 @@
 
 A chart is a picture of a table that the page shows beside it: the table is what screen readers and exports read;
 the SVG is one image (role="img") whose title and label say what it shows, numbers included. Bars are horizontal
-with the label above each bar, so that long German names fit and a small screen scales the chart down evenly.
+with the label above each bar, so that long German names fit; a screen narrower than the chart scales it down.
 """
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,14 +11,14 @@ from decimal import Decimal
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
-WIDTH = 480  # user units of the viewBox; the SVG scales to the width of its box
-VALUE_SPACE = 110  # right of the longest bar: its value
+WIDTH = 420  # px at its natural size (user units of the viewBox); a narrower box scales it down (KERN: max-width)
+VALUE_SPACE = 100  # right of the longest bar: its value
 BAR_HEIGHT = 16
 LABEL_HEIGHT = 20
 GAP = 10
 LEGEND_HEIGHT = 26
 FONT_SIZE = 14
-LABEL_CHARS = 60  # longer labels are cut with "…" (the table beside gives them in full)
+LABEL_CHARS = 52  # longer labels are cut with "…" (the table beside gives them in full)
 # KERN's dark blue and a brown, each at least 3:1 against white (WCAG 1.4.11, graphical objects)
 COLOURS = ("#1f4aa8", "#a34f00")
 
@@ -81,8 +81,8 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, pl
     name = f"{title}. {summary}" if summary else title
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" role="img"'
-        f' aria-label="{escape(name)}" viewBox="0 0 {WIDTH} {height}" width="100%"'
-        f' preserveAspectRatio="xMinYMin meet" font-size="{FONT_SIZE}" fill="currentColor">'
+        f' aria-label="{escape(name)}" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}"'
+        f' font-size="{FONT_SIZE}" fill="currentColor">'
         f'<title>{escape(title)}</title>{"".join(parts)}</svg>')
 
 

@@ -86,7 +86,7 @@ def test_a_long_label_is_cut_in_the_picture_but_whole_in_its_name():
     long = "Psychosoziale Beratung und Begleitung " * 4
     svg = _parse(bar_chart("Stunden", [long], [Series("Stunden", [Decimal(2)])]))
     shown = [t.text for t in svg.iter(f"{SVG}text")][0]
-    assert shown.endswith("…") and len(shown) <= 60
+    assert shown.endswith("…") and len(shown) <= 52
     assert long in svg.get("aria-label")
 
 

@@ -6,7 +6,7 @@ log, and flush. Callers do not commit: the request or task does, once.
 """
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, labels, signals
@@ -216,6 +216,18 @@ def active_area(errors: v.Errors, code, field: str = "service_area") -> ServiceA
     return area
 
 
+def _area_name_free(errors: v.Errors, name: str, area: ServiceArea | None = None) -> None:
+    """One name per service area (ignoring case): two areas called alike would make needs, rate lines and reports
+    ambiguous."""
+    if not name or "name" in errors:
+        return
+    for other in db.session.scalars(select(ServiceArea).where(func.lower(ServiceArea.name) == name.lower())):
+        if area is None or other.id != area.id:
+            errors.add("name", _l("A service area named “%(name)s” exists already; choose another name.",
+                                  name=other.name))
+            return
+
+
 def create_service_area(data: dict, actor: Actor) -> ServiceArea:
     errors = v.Errors()
     code, name = v.text(data.get("code"), 40).lower(), v.text(data.get("name"), 120)
@@ -226,6 +238,7 @@ def create_service_area(data: dict, actor: Actor) -> ServiceArea:
     if not name:
         errors.add("name", _l("Required."))
     agency = v.row(errors, Agency, data.get("agency_id"), "agency_id")
+    _area_name_free(errors, name)
     if errors and code and "code" not in errors and service_area_by_code(code) is not None:
         errors.add("code", CODE_TAKEN)  # in the same round as the other fields' messages
     errors.raise_if_any(_l("The service area has invalid fields."))
@@ -252,6 +265,7 @@ def update_service_area(area: ServiceArea, data: dict, actor: Actor) -> ServiceA
         clean["name"] = v.text(data["name"], 120)
         if not clean["name"]:
             errors.add("name", _l("Required."))
+        _area_name_free(errors, clean["name"], area)
     if "active" in data:
         clean["active"] = bool(data["active"])
     if "agency_id" in data:

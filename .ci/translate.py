@@ -5,6 +5,7 @@
 
 A plural entry is given as {"singular": ["deutsch Singular", "deutsch Plural"]} with the English plural in
 "plural" of the list's third item: {"%(n)s event": ["%(n)s Ereignis", "%(n)s Ereignisse", "%(n)s events"]}.
+An entry of pgettext (a word that means different things) is keyed "context\u0004msgid".
 """
 import fcntl
 import json
@@ -46,6 +47,10 @@ def main(package: str, source: str) -> None:
             if isinstance(msgstr, list) and len(msgstr) == 3:
                 catalog.delete(msgid)
                 catalog.add((msgid, msgstr[2]), (msgstr[0], msgstr[1]))
+            elif "\x04" in msgid:  # "context\u0004msgid": an entry of pgettext
+                context, text = msgid.split("\x04", 1)
+                catalog.delete(text, context=context)
+                catalog.add(text, msgstr, context=context)
             else:
                 catalog.delete(msgid)
                 catalog.add(msgid, msgstr)

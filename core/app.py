@@ -249,7 +249,7 @@ def _register_labels(app: Flask) -> None:
                      contracts_labels.register, billing_labels.register):
         register()
     app.jinja_env.globals.update(labelled_diff=labels.labelled_diff, object_text=labels.object_text,
-                                 action_text=labels.action_text)
+                                 action_text=labels.action_text, actor_text=labels.actor_text)
 
 
 def _register_cli(app: Flask) -> None:

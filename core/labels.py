@@ -26,6 +26,9 @@ _ACTIONS: dict[str, object] = {}
 # fields named alike in every object (e.g. agency_id): their label and how an id becomes a name
 _REFERENCES: dict[str, tuple[object, Callable[[object], str | None]]] = {}
 _SHARED_FIELDS: dict[str, object] = {}
+# who did it: the stable codes of system actors ("sign-up") and the roles an actor label ends with ("[…]")
+_ACTORS: dict[str, object] = {}
+_ACTOR_ROLES: dict[str, object] = {}
 
 
 def form_labels(*forms) -> dict:
@@ -49,6 +52,25 @@ def register_object(object_type: str, labels: ObjectLabels) -> None:
 
 def register_actions(actions: Mapping[str, object]) -> None:
     _ACTIONS.update(actions)
+
+
+def register_actors(codes: Mapping[str, object], roles: Mapping[str, object] | None = None) -> None:
+    """Labels of system actors by their stored code ("sign-up" → "Online-Registrierung") and of the role marks
+    an actor label ends with ("root@… [platform_admin]" → "root@… (Plattform-Admin)"). A mark may also be an
+    older English suffix ("(platform admin)"), so that old rows read the same."""
+    _ACTORS.update(codes)
+    _ACTOR_ROLES.update(roles or {})
+
+
+def actor_text(label: str | None) -> str:
+    """The audit log's "who", translated: a system code by its label, "<e-mail> [mark]" with the mark's label."""
+    label = label or ""
+    if label in _ACTORS:
+        return str(_ACTORS[label])
+    for mark, text in _ACTOR_ROLES.items():
+        if label.endswith(" " + mark):
+            return f"{label[: -len(mark) - 1]} ({text})"
+    return label
 
 
 def register_reference(key: str, label, name_of: Callable[[object], str | None]) -> None:

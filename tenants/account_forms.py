@@ -1,6 +1,7 @@
 """Forms of one's own account: the second factor (enrol, log in, new recovery codes, switch off), name and
 language, and the alliance's requirement of a second factor."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -16,14 +17,14 @@ class CodeForm(PageForm):
 
 
 class SecondFactorLoginForm(PageForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_ATTRS,
+    code = StringField(lazy_pgettext("second factor", "Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_ATTRS,
                        description=_l("The 6 digits of your authenticator app, or one of your recovery codes."))
 
 
 class DisableSecondFactorForm(PageForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],
                              render_kw={"autocomplete": "current-password"})
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_ATTRS,
+    code = StringField(lazy_pgettext("second factor", "Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_ATTRS,
                        description=_l("The 6 digits of your authenticator app, or one of your recovery codes."))
 
 

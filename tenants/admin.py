@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import delete, func, or_, select
 
 from core import audit, clock, signals, storage
@@ -28,7 +29,7 @@ from tenants import impersonation
 from tenants.models import Membership, Tenant, User
 
 STATUS_LABELS = {
-    "active": _l("Active"),
+    "active": lazy_pgettext("status", "Active"),  # not contracts' "Active" (in force)
     "suspended": _l("Suspended"),
     "closing": _l("Closing"),
     "closed": _l("Closed"),
@@ -77,7 +78,8 @@ def status_label(status: str) -> str:
 
 def platform_actor(user, ip: str | None) -> Actor:
     """A platform admin as the actor of the console, named as such in the tenant's audit log."""
-    return Actor(user_id=user.id, role="platform_admin", ip=ip, label=f"{user.email} (platform admin)")
+    # a stable mark, shown translated (core.labels.actor_text)
+    return Actor(user_id=user.id, role="platform_admin", ip=ip, label=f"{user.email} [platform_admin]")
 
 
 # --- the tenant list ---------------------------------------------------------------------------------------------

@@ -1,18 +1,24 @@
 """Pages of the platform admin console (/admin; platform admins with a second factor only, anyone else gets
 404) and the owners' export of their alliance (/<slug>/export)."""
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.extensions import csrf, db
 from core.forms import arg_int, run_form
+from core.labels import object_text
 from core.problems import Forbidden
+from core.tenancy.context import tenant_context
 from tenants import admin, impersonation, second_factor
 from tenants.admin_forms import ConfirmForm, ReasonForm
 from tenants.models import Tenant
+from tenants.plans import PLANS
 from tenants.roles import ROLE_LABELS, can
+from tenants.subscriptions import STATUS_LABELS as SUBSCRIPTION_LABELS
 from tenants.web import current_actor, tenant_blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -66,12 +72,22 @@ def index():
     pages = max((total + admin.PAGE_SIZE - 1) // admin.PAGE_SIZE, 1)
     return render_template("tenants/admin/index.html", rows=rows, total=total, page=page, pages=pages, q=search,
                            sort=sort, dir="desc" if descending else "asc", status_label=admin.status_label,
+                           plan_label=plan_label, subscription_label=subscription_label,
                            human_size=human_size, columns=_columns(sort, descending, search))
+
+
+def plan_label(code: str | None) -> str:
+    plan = PLANS.get(code or "")
+    return str(plan.name) if plan else (code or "–")
+
+
+def subscription_label(status: str | None) -> str:
+    return "–" if not status else str(SUBSCRIPTION_LABELS.get(status, status))
 
 
 def _columns(sort: str, descending: bool, search: str) -> list[dict]:
     """The table's headings with the link that sorts by them (the same column again: the other way round)."""
-    labels = {"name": _("Name"), "slug": _("Address"), "status": _("Status"), "plan": _("Plan"),
+    labels = {"name": _("Name"), "slug": pgettext("alliance slug", "Address"), "status": _("Status"), "plan": _("Plan"),
               "subscription": _("Subscription"), "members": _("Members"), "active_cases": _("Active cases"),
               "invoices_this_year": _("Invoices this year"), "storage_bytes": _("Storage"), "created": _("Created")}
     columns = []
@@ -91,10 +107,23 @@ def tenant(tenant_id: int):
     page = arg_int("page", 1, high=100_000)
     events, total = admin.audit_page(row, page, AUDIT_PAGE_SIZE)
     pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
-    return render_template("tenants/admin/tenant.html", tenant=row, usage=admin.usage_of(row),
-                           members=admin.members_of(row), events=events, page=page, pages=pages, total=total,
-                           status_label=admin.status_label, human_size=human_size, labels=ROLE_LABELS,
-                           kept=row.kept_after_purge)
+    # rendered in the tenant's context: the audit log names the alliance's objects (core.labels)
+    with tenant_context(row.id, row.timezone):
+        return render_template("tenants/admin/tenant.html", tenant=row, usage=admin.usage_of(row),
+                               members=admin.members_of(row), events=events, page=page, pages=pages, total=total,
+                               status_label=admin.status_label, human_size=human_size, labels=ROLE_LABELS,
+                               plan_label=plan_label, subscription_label=subscription_label,
+                               kept=_kept(row.kept_after_purge))
+
+
+def _kept(kept: dict | None) -> dict | None:
+    """What a purge kept, for people: tables by their labels, the retention's end as a date (None: nothing)."""
+    if not kept:
+        return None
+    until = kept.get("until")
+    return {"tables": [(object_text(name, None), count) for name, count in (kept.get("tables") or {}).items()],
+            "files": kept.get("files") or 0, "reasons": ", ".join(kept.get("reasons") or []),
+            "until": format_date(date.fromisoformat(until[:10]), "dd.MM.yyyy") if until else None}
 
 
 # what each confirmation page says: its title, the lines explaining the consequences, and the button

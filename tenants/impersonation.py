@@ -42,7 +42,7 @@ class StandIn:
     @property
     def actor_label(self) -> str:
         """How audit entries name the impersonator (tenants.web.current_actor)."""
-        return f"{self.user.email} (platform admin, impersonating)"
+        return f"{self.user.email} [impersonating]"  # a stable mark, shown translated (core.labels.actor_text)
 
 
 def entry() -> dict | None:

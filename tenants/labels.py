@@ -23,9 +23,30 @@ def register() -> None:
         "kind": _l("Kind"), "address": _l("Address"), "contact": _l("Contact person"),
         "created_at": _l("Created at"),
     })
-    labels.register_object("tenants", labels.ObjectLabels(
-        _l("Alliance"), fields={**labels.form_labels(TenantForm), "slug": _l("Address in the URL")},
-        name_of=_tenant_name))
+    from tenants.admin import STATUS_LABELS
+    from tenants.plans import PLANS
+    from tenants.subscriptions import STATUS_LABELS as SUBSCRIPTION_LABELS
+
+    tenant_labels = labels.ObjectLabels(
+        _l("Alliance"), fields={**labels.form_labels(TenantForm), "slug": _l("Address in the URL"),
+                                "status_reason": _l("Reason of the status"), "plan": _l("Plan"),
+                                "owner": _l("Owner"), "ended": _l("Ended"), "until": _l("Until"),
+                                "closes_at": _l("Data deleted on"), "subscription_status": _l("Subscription"),
+                                "stripe_event": _l("Stripe event"), "deleted": _l("Deleted rows"),
+                                "deleted_files": _l("Deleted files"), "kept": _l("Kept")},
+        choices={"status": {code: label for code, label in STATUS_LABELS.items()},
+                 "plan": {code: plan.name for code, plan in PLANS.items()},
+                 "subscription_status": {code: label for code, label in SUBSCRIPTION_LABELS.items() if code},
+                 "ended": {"stopped": _l("stopped"), "expired": _l("time up"), "replaced": _l("replaced")}},
+        name_of=_tenant_name)
+    labels.register_object("tenants", tenant_labels)
+    labels.register_object("tenant", tenant_labels)  # the lifecycle's events name the tenant so
+    labels.register_actors({
+        "sign-up": _l("Online sign-up"), "demo seed": _l("Demo data"), "stripe": _l("Stripe (payments)"),
+        "purge of closed alliances": _l("Deletion of closed alliances"), "system": _l("System"),
+    }, {"[platform_admin]": _l("platform admin"), "(platform admin)": _l("platform admin"),
+        "[impersonating]": _l("platform admin, viewing the alliance"),
+        "(platform admin, impersonating)": _l("platform admin, viewing the alliance")})
     labels.register_object("memberships", labels.ObjectLabels(_l("Membership"), choices={"role": roles}))
     labels.register_object("invitations", labels.ObjectLabels(
         _l("Invitation"), fields=labels.form_labels(MemberForm), choices={"role": roles}))

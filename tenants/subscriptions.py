@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
@@ -299,7 +300,7 @@ def _time(value):
 
 STATUS_LABELS = {
     None: _l("No subscription (free plan)"), "incomplete": _l("Payment details pending"),
-    "trialing": _l("Trial"), "active": _l("Active"), "past_due": _l("Payment failed"),
+    "trialing": _l("Trial"), "active": lazy_pgettext("status", "Active"), "past_due": _l("Payment failed"),
     "unpaid": _l("Unpaid"), "canceled": _l("Ended"),
 }
 

@@ -41,7 +41,7 @@ def test_impersonation_shows_a_banner_reads_and_is_audited_with_the_admins_email
     assert "als Plattform-Admin" in html and "Bündnis Alpha" in html and "/admin/impersonation/stop" in html
     assert admin_client.get(f"/{tenant_b.slug}/").status_code == 404
     events = _events(app, tenant_a, "")
-    assert ("impersonation.started", f"{ADMIN_EMAIL} (platform admin)") in events
+    assert ("impersonation.started", f"{ADMIN_EMAIL} [platform_admin]") in events
     reads = [label for action, label in events if action == "audit_events.read"]
     assert reads and all(ADMIN_EMAIL in label and "impersonating" in label for label in reads)
     assert _events(app, tenant_b, "impersonation") == []

@@ -1,6 +1,9 @@
 """The platform under load, next to a minimal Flask + psycopg app doing the same SELECT (issue 9's table).
 
     .venv/bin/python benchmarks/bench_web.py [--cases 10000] [--entries 100000] [--tenants 10] [--seconds 10]
+                                             [--port 8701]   # the platform; the baseline on --port + 1
+
+BENCH_DB names the database (default bn_bench), so that two runs on one server do not drop each other's.
 
 Builds its own PostgreSQL database (bn_bench; the test roles bn_owner/bn_app), migrates it as the owner, loads
 the data set in bulk as the superuser (one tenant with `--cases` cases and `--entries` service entries, one case
@@ -22,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-DB = "bn_bench"
+DB = os.environ.get("BENCH_DB", "bn_bench")
 OWNER_URL = f"postgresql+psycopg://bn_owner:owner@127.0.0.1:5432/{DB}"
 RUNTIME_URL = f"postgresql+psycopg://bn_app:app@127.0.0.1:5432/{DB}"
 SUPER_URL = ADMIN.rsplit("/", 1)[0] + f"/{DB}"
@@ -174,15 +177,23 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8701")),
+                        help="the platform's port; the baseline listens on the next one")
+    parser.add_argument("--build-only", action="store_true",
+                        help="build the data set and stop (benchmarks/profile_requests.py --reuse profiles it)")
     args = parser.parse_args()
+    ours_port, base_port = args.port, args.port + 1
     create_database()
     t = build(args.cases, args.entries, args.tenants)
+    if args.build_only:
+        print(json.dumps({"tenant": t["slug"], "case": t["case"]}))
+        return
     env = {"DATABASE_URL": RUNTIME_URL, "SECRET_KEY": "bench-secret-key-bench-secret-key",
            "RATELIMIT_ENABLED": "false", "BENCH_TENANT": str(t["id"]), "BENCH_DATABASE_URL": SUPER_URL}
-    ours = serve("wsgi:app", 8701, env)
-    base = serve("benchmarks.baseline_app:app", 8702, env)
+    ours = serve("wsgi:app", ours_port, env)
+    base = serve("benchmarks.baseline_app:app", base_port, env)
     try:
-        cookie = login_cookie(8701, t)
+        cookie = login_cookie(ours_port, t)
         api = {"Authorization": f"Bearer {t['token']}"}
         page = {"Cookie": cookie}
         rows = [
@@ -198,8 +209,8 @@ def main() -> None:
               f"{args.tenants} tenants; {args.seconds:.0f} s per request, 8 clients, gunicorn -w 4")
         print(f"{'request':40} {'ours r/s':>9} {'base r/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}")
         for label, path, headers, base_path in rows:
-            mine = drive(8701, path, headers, args.seconds)
-            theirs = drive(8702, base_path, {}, args.seconds)
+            mine = drive(ours_port, path, headers, args.seconds)
+            theirs = drive(base_port, base_path, {}, args.seconds)
             assert mine["statuses"] == {200}, (label, mine["statuses"])
             print(f"{label:40} {mine['rps']:9.0f} {theirs['rps']:9.0f} {mine['rps'] / theirs['rps']:6.2f} "
                   f"{mine['p50']:7.1f} {mine['p99']:7.1f}")

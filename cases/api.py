@@ -1,5 +1,6 @@
 """API of cases/: /api/v1/clients (and consents), /cases (needs, goals, services, …)."""
 
+from flask import jsonify
 
 from cases import services
 from cases.models import Case, Client, ServiceEntry
@@ -25,8 +26,10 @@ from cases.schemas import (
     ReferralTransition,
     ServiceEntryPatchSchema,
     ServiceEntrySchema,
+    case_list_item,
+    service_entry_item,
 )
-from core.api import ListArgs, api_blueprint, list_schema, page_of
+from core.api import ListArgs, api_blueprint, dumped_page_of, list_schema, page_of
 from tenants.access import reads, requires
 from tenants.web import current_actor
 
@@ -160,10 +163,8 @@ def list_cases(args):
         service_area=args["service_area"],
         q=args["q"],
     )
-    page = page_of(query, Case, args)
-    for case in page["items"]:
-        case.hide_note = True
-    return page
+    # lists never carry confidential notes; rows straight to JSON (cases.schemas.case_list_item)
+    return jsonify(dumped_page_of(services.case_list_columns(query), Case, args, case_list_item))
 
 
 @cases_api.route("", methods=["POST"])
@@ -298,8 +299,8 @@ def move_referral(data, case_id, referral_id):
 @cases_api.arguments(ListArgs, location="query")
 @cases_api.response(200, ServiceEntryList)
 def list_services(args, case_id):
-    page = page_of(services.entries_of(_read(case_id, "services")), ServiceEntry, args)
-    return page
+    entries = services.entry_list_columns(_read(case_id, "services"))
+    return jsonify(dumped_page_of(entries, ServiceEntry, args, service_entry_item))
 
 
 def _entry_out(entry: ServiceEntry, warning: bool) -> ServiceEntry:

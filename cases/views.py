@@ -77,11 +77,23 @@ def _page() -> int:
 
 def _paginate(query, order_by):
     """One page and the number of matches, counted only up to COUNT_CAP (a count of every case of a large
-    alliance would cost more than the page itself); beyond it the list says "more than …" and the pages stop."""
+    alliance would cost more than the page itself); beyond it the list says "more than …" and the pages stop.
+    A first page that is not full holds every match: then nothing is counted (a search, a short list)."""
+    wanted = _page()
+
+    def rows_of(page: int) -> list:
+        ordered = query.order_by(*order_by).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        return db.session.scalars(ordered).unique().all()
+
+    if wanted == 1:
+        rows = rows_of(1)
+        if len(rows) < PAGE_SIZE:
+            return rows, 1, 1, len(rows)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).limit(COUNT_CAP + 1).subquery()))
     pages = max((min(total, COUNT_CAP) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(_page(), pages)
-    rows = db.session.scalars(query.order_by(*order_by).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().all()
+    page = min(wanted, pages)
+    if wanted != 1:
+        rows = rows_of(page)
     return rows, page, pages, total
 
 
@@ -362,7 +374,7 @@ def cases():
         args["status"] = ""
     if args["due"] not in today_items.CASE_DUE_LABELS:
         args["due"] = ""
-    query = services.search_cases(current_actor(), **args)
+    query = services.case_list_rows(services.search_cases(current_actor(), **args))
     rows, page, pages, total = _paginate(query, [Case.opened_on.desc(), Case.id.desc()])
     managers = dict(services.case_managers())
     return render_page(
@@ -427,15 +439,18 @@ def case(case_id: int):
     entries = services.latest_entries(row, entry_page, ENTRIES_PER_PAGE)
     whole_timeline = request.args.get("timeline") == "all"
     events = services.timeline(row, limit=None if whole_timeline else EVENTS_SHOWN + 1)
-    agencies = {a.id: a.name for a in network.list_agencies()}
-    partners = {p.id: p.name for p in network.list_partners()}
+    needs, goals, referrals = services.needs_of(row), services.goals_of(row), services.referrals_of(row)
+    # the names of agencies and partners only when the page shows one
+    agencies = {a.id: a.name for a in network.list_agencies()} if any(n.agency_id for n in needs) else {}
+    partners = ({p.id: p.name for p in network.list_partners()}
+                if referrals or any(goal.partner_id for goal in goals) else {})
     return render_template(
         "cases/case.html",
         case=row,
         client=row.client,
-        needs=services.needs_of(row),
-        goals=services.goals_of(row),
-        referrals=services.referrals_of(row),
+        needs=needs,
+        goals=goals,
+        referrals=referrals,
         entries=entries,
         entry_page=entry_page,
         entry_pages=entry_pages,

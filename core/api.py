@@ -78,9 +78,7 @@ class ListArgs(Schema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
-def page_of(query, model, args: dict) -> dict:
-    """Keyset pagination by id: `{"items": [...], "next": cursor or null}`."""
-    limit = args.get("limit") or 50
+def _after_cursor(query, model, args: dict):
     cursor = args.get("cursor")
     if cursor:
         try:
@@ -90,13 +88,40 @@ def page_of(query, model, args: dict) -> dict:
         if not 0 <= after <= MAX_ID:
             raise ValidationFailed("Invalid cursor.", {"cursor": ["Not a valid cursor."]})
         query = query.where(model.id > after)
-    from core.extensions import db
+    return query.order_by(model.id).limit((args.get("limit") or 50) + 1)
 
-    rows = db.session.scalars(query.order_by(model.id).limit(limit + 1)).unique().all()
+
+def _page(rows: list, args: dict, last_id) -> dict:
+    limit = args.get("limit") or 50
     more = len(rows) > limit
     rows = rows[:limit]
-    nxt = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode() if more and rows else None
+    nxt = base64.urlsafe_b64encode(str(last_id(rows[-1])).encode()).decode() if more and rows else None
     return {"items": rows, "next": nxt}
+
+
+def page_of(query, model, args: dict) -> dict:
+    """Keyset pagination by id: `{"items": [...], "next": cursor or null}`."""
+    from core.extensions import db
+
+    rows = db.session.scalars(_after_cursor(query, model, args)).unique().all()
+    return _page(rows, args, lambda row: row.id)
+
+
+def dumped_page_of(query, model, args: dict, item) -> dict:
+    """`page_of` for the hot lists: `query` selects the columns a list shows (with `model.id` as `id`) and `item`
+    turns each row into the dict the list's schema would dump; no ORM objects and no schema pass. The view
+    returns `jsonify(...)` of it (flask-smorest passes a response through; the schema still documents it)."""
+    from core.extensions import db
+
+    rows = db.session.execute(_after_cursor(query, model, args)).all()
+    page = _page(rows, args, lambda row: row.id)
+    page["items"] = [item(row) for row in page["items"]]
+    return page
+
+
+def iso(value) -> str | None:
+    """A date or time as the schemas dump it (marshmallow's ISO 8601), None as null."""
+    return None if value is None else value.isoformat()
 
 
 def list_schema(item_schema: type[Schema], name: str) -> type[Schema]:

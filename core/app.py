@@ -61,6 +61,9 @@ def create_app(overrides: dict | None = None) -> Flask:
                    default_translation_directories=_translation_dirs())
     # times with four-digit years ("02.12.2026, 16:29"), not the locale's short "02.12.26"
     babel.date_formats["datetime.short"] = "dd.MM.yyyy, HH:mm"
+    from core import rendering
+
+    rendering.install(app)  # translations, dates and links that rows of a page repeat, looked up once
 
     from core import transactions
     from core.celery import init_celery

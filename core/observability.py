@@ -205,24 +205,40 @@ def _context() -> dict:
         tenant = g.get("tenant")
         if ctx["tenant_id"] is None and tenant is not None:
             ctx["tenant_id"] = tenant.id
-        ctx["user_id"] = g.get("bn_user_id") or _user_id()
+        ctx["user_id"] = _user_id()
     if _task_name.get():
         ctx["task"] = _task_name.get()
     return ctx
 
 
 def _user_id() -> int | None:
-    membership = g.get("membership") or g.get("api_membership")
-    if membership is not None:
-        return membership.user_id
+    """The id of the request's user from what is loaded already: a log line never queries the database (after
+    the request's commit every ORM object is expired, and reading one would load it again in a new transaction).
+    The authentication hooks put the id into `g.bn_user_id` as they load the member."""
+    if g.get("bn_user_id"):
+        return g.bn_user_id
     try:
+        membership = g.get("membership") or g.get("api_membership")
+        if membership is not None:
+            return _loaded(membership, "user_id")
         from flask_login import current_user
 
-        # only a user already loaded for this request: a log line never queries the database
         user = g.get("_login_user")
-        return user.id if user is not None and current_user.is_authenticated else None
+        return _loaded(user, "id") if user is not None and current_user.is_authenticated else None
     except Exception:  # noqa: BLE001 - a log line never fails
         return None
+
+
+def _loaded(obj, attribute: str):
+    """`obj.attribute` if it is in memory (a plain object, or an ORM object not expired), else None."""
+    from sqlalchemy import inspect
+
+    state = inspect(obj, raiseerr=False)
+    if state is None:
+        return getattr(obj, attribute, None)
+    if attribute == "id" and state.identity:
+        return state.identity[0]
+    return state.dict.get(attribute)
 
 
 class ContextFilter(logging.Filter):

@@ -23,10 +23,11 @@ def authenticate_api_request():
     if row is None:
         return _unauthorized()
     g.api_membership = row.membership
+    g.bn_user_id = row.membership.user_id  # for the log lines, which never load (core.observability)
     from core.extensions import db
     from tenants.models import Tenant
 
-    g.tenant = db.session.get(Tenant, tenant_id)
+    g.tenant = getattr(row, "tenant", None) or db.session.get(Tenant, tenant_id)  # loaded with the token
     reset_tenant(g.tenant_token)
     g.tenant_token = set_tenant(tenant_id, g.tenant.timezone)  # the tenant's clock (core.clock)
     return None

@@ -52,8 +52,17 @@ def parse_bearer(value: str) -> tuple[int, int, str] | None:
 
 
 def load_api_token(tenant_id: int, token_id: int, secret: str) -> ApiToken | None:
-    """The live token row; must be called inside tenant_context(tenant_id)."""
-    row = db.session.get(ApiToken, token_id)
+    """The live token row; must be called inside tenant_context(tenant_id). Its tenant comes along in the same
+    query (the request needs it next: `db.session.get(Tenant, …)` then finds it in the session)."""
+    from sqlalchemy import select
+
+    from tenants.models import Tenant
+
+    found = db.session.execute(select(ApiToken, Tenant).join(Tenant, Tenant.id == ApiToken.tenant_id)
+                               .where(ApiToken.id == token_id)).first()
+    row = found[0] if found else None
+    if row is not None:
+        row.tenant = found[1]  # held here: the session's identity map alone would let it go
     if row is None or row.tenant_id != tenant_id or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     if not hmac.compare_digest(row.secret_hash, _digest(secret)):

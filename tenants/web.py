@@ -63,6 +63,7 @@ def enter_tenant_from_slug(slug: str | None):
             return enrolment_redirect(request.full_path)
     g.tenant = tenant
     g.membership = membership
+    g.bn_user_id = membership.user_id  # for the log lines, which never load (core.observability)
     return None
 
 

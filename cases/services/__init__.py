@@ -9,6 +9,8 @@ One module per section; this package re-exports them so that callers write `serv
 
 from cases.services.case_file import (
     OPEN_PHASES,
+    case_list_columns,
+    case_list_rows,
     case_managers,
     case_query,
     check_transition,
@@ -65,6 +67,7 @@ from cases.services.service_log import (
     add_service_entry,
     delete_service_entry,
     entries_of,
+    entry_list_columns,
     entry_totals,
     funding_covered,
     get_service_entry,
@@ -79,8 +82,10 @@ from cases.services.timeline import timeline
 __all__ = [
     "CLIENT_FIELDS", "GOAL_TRANSITIONS", "MAX_MINUTES", "OPEN_PHASES", "REFERRAL_TRANSITIONS",
     "add_goal", "add_need", "add_service_entry", "anonymise_client", "apply_retention", "approve_plan",
-    "case_managers", "case_query", "case_settings", "check_transition", "client_query", "consents_of",
-    "create_case", "create_client", "create_consent", "delete_service_entry", "entries_of", "entry_totals",
+    "case_list_columns", "case_list_rows", "case_managers", "case_query", "case_settings", "check_transition",
+    "client_query", "consents_of",
+    "create_case", "create_client", "create_consent", "delete_service_entry", "entries_of", "entry_list_columns",
+    "entry_totals",
     "export_client",
     "funding_covered", "get_case", "get_client", "get_consent", "get_goal", "get_referral", "get_service_entry",
     "give_consent", "goals_of", "latest_entries", "mark_billed", "may_see_case_note", "may_see_client_note",

@@ -4,6 +4,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import contains_eager, lazyload
 
 from cases.models import (
     CASE_PHASES,
@@ -65,9 +66,13 @@ def case_query(actor: Actor):
     return query
 
 
-def get_case(case_id: int, actor: Actor) -> Case:
-    """A case the actor may see; a colleague's case is as absent as another tenant's (404)."""
-    case = db.session.scalar(case_query(actor).where(Case.id == case_id))
+def get_case(case_id: int, actor: Actor, with_client: bool = True) -> Case:
+    """A case the actor may see; a colleague's case is as absent as another tenant's (404). `with_client=False`
+    for a read of one part (its services, its goals): the client is then loaded only if asked for."""
+    query = case_query(actor).where(Case.id == case_id)
+    if not with_client:
+        query = query.options(lazyload(Case.client))
+    case = db.session.scalar(query)
     if case is None:
         raise NotFound(_l("No such case in this alliance (or not yours to see)."))
     return case
@@ -75,7 +80,7 @@ def get_case(case_id: int, actor: Actor) -> Case:
 
 def read_case_file(case_id: int, actor: Actor, part: str | None = None) -> Case:
     """Open a case file (or one `part` of it, e.g. its services): every read is written to the audit log."""
-    case = get_case(case_id, actor)
+    case = get_case(case_id, actor, with_client=part is None)
     audit.record(actor, "case.read", case, diff={"part": [None, part]} if part else None)
     return case
 
@@ -110,6 +115,22 @@ def search_cases(
     if (q or "").strip():
         query = query.where(name_matches(q))
     return query
+
+
+def case_list_columns(query):
+    """The columns of the case list in the API (the case and its client's pseudonym, from the list's own join of
+    the client): rows instead of objects, see cases.schemas.case_list_item."""
+    return query.with_only_columns(
+        Case.id, Case.client_id, Client.pseudonym, Case.case_manager_id, Case.status, Case.opened_on,
+        Case.closed_on, Case.outcome, Case.esf_exit_status, Case.next_review_on, Case.created_at)
+
+
+def case_list_rows(query):
+    """The case list page's objects: each case with its client from the list's own join (not a second one),
+    with only the columns a list shows (the client's children and notes are not loaded)."""
+    return query.options(
+        contains_eager(Case.client).load_only(Client.pseudonym, Client.first_name, Client.last_name,
+                                              Client.anonymised_at).lazyload(Client.children))
 
 
 def create_case(data: dict, actor: Actor) -> Case:

@@ -114,6 +114,17 @@ def entries_of(case: Case):
     return select(ServiceEntry).where(ServiceEntry.case_id == case.id)
 
 
+def entry_list_columns(case: Case):
+    """A case's log as the API lists it: rows of the entry's columns and its service area's code (one join),
+    see cases.schemas.service_entry_item."""
+    return (select(ServiceEntry.id, ServiceEntry.case_id, ServiceEntry.on, ServiceEntry.minutes,
+                   ServiceArea.code.label("service_area"), ServiceEntry.direct, ServiceEntry.note,
+                   ServiceEntry.staff_user_id, ServiceEntry.billed_at)
+            .join(ServiceArea, (ServiceArea.id == ServiceEntry.service_area_id)
+                  & (ServiceArea.tenant_id == ServiceEntry.tenant_id))
+            .where(ServiceEntry.case_id == case.id))
+
+
 def entry_totals(case: Case) -> tuple[int, int]:
     """(number of entries, minutes) of the case, counted in SQL whatever the size of the log."""
     count, minutes = db.session.execute(

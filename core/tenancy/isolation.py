@@ -34,19 +34,25 @@ def _touches_tenant_rows(state: ORMExecuteState) -> bool:
 
 
 def _sync_pg_setting(connection, tenant_id: int | None) -> None:
-    """Make the connection's transaction-local `app.tenant_id` equal the current tenant ('' matches no row)."""
+    """Make the connection's transaction-local `app.tenant_id` equal the current tenant ('' matches no row).
+
+    Written when it differs from what this transaction holds, so once per transaction and tenant: a round trip
+    of its own only before the first statement that runs as a tenant."""
     if connection.dialect.name != "postgresql":
         return
     wanted = "" if tenant_id is None else str(tenant_id)
-    if connection.info.get(_SETTING_KEY) != wanted:
+    if connection.info.get(_SETTING_KEY, "") != wanted:
         connection.exec_driver_sql("SELECT set_config('app.tenant_id', %(t)s, true)", {"t": wanted})
         connection.info[_SETTING_KEY] = wanted
 
 
 def _on_begin(session, transaction, connection):
-    # set_config(..., true) ends with the transaction; forget what we set in the last one.
-    connection.info.pop(_SETTING_KEY, None)
-    _sync_pg_setting(connection, current_tenant_id())
+    # set_config(..., true) ends with the transaction: a new one starts without a tenant, as if it were '' (the
+    # policies read NULLIF(current_setting('app.tenant_id', true), ''), and nothing here sets it for the
+    # session). So a transaction without a tenant (the login's user lookup) costs no set_config at all.
+    connection.info[_SETTING_KEY] = ""
+    if current_tenant_id() is not None:
+        _sync_pg_setting(connection, current_tenant_id())
 
 
 def _filter_by_tenant(state: ORMExecuteState):

@@ -4,6 +4,7 @@ active cases or members with a clear message; they never hide or delete what exi
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.problems import Conflict
@@ -56,11 +57,23 @@ def limit(tenant, what: str) -> int | None:
     return getattr(plan_of(tenant), f"max_{what}")
 
 
-def check_limit(tenant, what: str, current: int) -> None:
-    """Refuse (409) to add one more of `what` ("active_cases" or "members") when `current` already reaches the
-    plan's limit; the message names the limit and the way out."""
+def check_limit(tenant, what: str, current: int, invited: int = 0) -> None:
+    """Refuse (409) to add one more of `what` ("active_cases" or "members") when `current` (plus `invited`, the
+    open invitations that count as members) already reaches the plan's limit; the message names the limit, what
+    counts, and the way out (changing the plan only where it can be changed: with Stripe configured)."""
     maximum = limit(tenant, what)
-    if maximum is not None and current >= maximum:
-        raise Conflict(_l("The plan %(plan)s allows %(maximum)s %(what)s; this alliance has %(current)s. An owner "
-                          "can change the plan in the settings; nothing existing is affected.",
-                          plan=plan_of(tenant).name, maximum=maximum, what=LIMIT_LABELS[what], current=current))
+    if maximum is None or current + invited < maximum:
+        return
+    values = {"plan": plan_of(tenant).name, "maximum": maximum, "what": LIMIT_LABELS[what]}
+    if invited:
+        message = _("The plan %(plan)s allows %(maximum)s %(what)s, and open invitations count as well; this "
+                    "alliance has %(current)s members and %(invited)s open invitations.", current=current,
+                    invited=invited, **values)
+    else:
+        message = _("The plan %(plan)s allows %(maximum)s %(what)s; this alliance has %(current)s.",
+                    current=current, **values)
+    if stripe_enabled():
+        message += " " + _("An owner can change the plan in the settings; nothing existing is affected.")
+    elif invited:
+        message += " " + _("Withdraw an open invitation, or remove a member, to invite someone else.")
+    raise Conflict(message)

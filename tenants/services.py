@@ -157,7 +157,7 @@ def check_member_limit(tenant: Tenant, email: str) -> None:
     invited = db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow(),
         Invitation.email != normalize_email(email)))
-    check_limit(tenant, "members", members + invited)
+    check_limit(tenant, "members", members, invited)
 
 
 def change_member_role(membership: Membership, role: str, actor: Actor) -> Membership:

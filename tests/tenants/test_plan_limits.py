@@ -33,7 +33,11 @@ def test_invitations_count_against_the_member_limit(app, client, tenant_a, login
     r = client.post("/alpha/members?lang=en", data={"email": "one@example.org", "role": "viewer"})
     assert r.status_code == 302
     r = client.post("/alpha/members?lang=en", data={"email": "two@example.org", "role": "viewer"})
-    assert "allows 6 members; this alliance has 6" in r.get_data(as_text=True)
+    text = r.get_data(as_text=True)
+    assert "allows 6 members, and open invitations count as well; this alliance has 5 members and 1 open " \
+        "invitations." in text
+    assert "change the plan in the settings" not in text  # no Stripe: the plan cannot be changed there
+    assert "Withdraw an open invitation" in text
     # renewing the invitation of the same address is no further member
     r = client.post("/alpha/members?lang=en", data={"email": "one@example.org", "role": "viewer"})
     assert r.status_code == 302
@@ -47,6 +51,26 @@ def test_invitations_count_against_the_member_limit(app, client, tenant_a, login
         invitations.accept(row, None, {"name": "One", "password": PASSWORD})
         db.session.commit()
         assert db.session.query(Membership).count() == 6
+
+
+def test_the_limit_message_offers_a_plan_change_only_with_stripe(app, tenant_a, small_plan, monkeypatch):
+    """With Stripe configured, does the refusal point to the plan in the settings (and without it not)?"""
+    from core.extensions import db
+    from core.problems import Conflict
+    from tenants.models import Tenant
+    from tenants.plans import check_limit
+
+    small_plan(tenant_a)
+    with app.test_request_context("/?lang=en"), tenant_a.context():
+        tenant = db.session.get(Tenant, tenant_a.tenant_id)
+        with pytest.raises(Conflict) as refused:
+            check_limit(tenant, "members", 6)
+        assert "allows 6 members; this alliance has 6." in str(refused.value.detail)
+        assert "settings" not in str(refused.value.detail)
+        monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_x")
+        with pytest.raises(Conflict) as refused:
+            check_limit(tenant, "members", 6)
+        assert "change the plan in the settings" in str(refused.value.detail)
 
 
 def test_add_member_refuses_beyond_the_limit(app, tenant_a, small_plan):

@@ -40,8 +40,8 @@ class MailUnavailable(ServiceError):
 
 @dataclass
 class SignUp:
-    tenant: Tenant
-    user: User
+    tenant: Tenant | None  # None: the address has an account and the password was not its (a mail tells how)
+    user: User | None
     checkout_url: str | None  # a paid plan: where the owner goes next (Stripe Checkout)
 
 
@@ -71,11 +71,10 @@ def _check(data: dict) -> tuple[dict[str, list], User | None]:
         errors["email"] = [_l("Not a valid e-mail address.")]
     else:
         user = db.session.scalar(select(User).where(User.email == email))
-    if user is not None:
-        # the address has an account: the person proves it is theirs with its password (no second account)
-        if not user.active or not verify_password(user.password_hash, password):
-            errors["password"] = [_l("This address has an account already: enter that account's password.")]
-    elif problems := password_problems(password):
+    # the same rules for every address, so that the answer never tells whether an address has an account; an
+    # existing account proves it is the person's with its password (no second account), see sign_up()
+    if (user is None or not verify_password(user.password_hash, password)) and (
+            problems := password_problems(password)):
         errors["password"] = problems
     if not data.get("accept_terms"):
         errors["accept_terms"] = [_l("Please accept the terms of service.")]
@@ -90,6 +89,10 @@ def sign_up(data: dict) -> SignUp:
     errors, user = _check(data)
     if errors:
         raise ValidationFailed(_l("Please correct the marked fields."), errors)
+    if user is not None and (not user.active or not verify_password(user.password_hash, data["password"])):
+        # answered like a sign-up (check your mail): the address's owner learns by mail how to go on
+        _tell_existing_account(user)
+        return SignUp(None, None, None)
     plan = PLANS[data["plan"]]
     try:
         if user is None:
@@ -113,6 +116,22 @@ def sign_up(data: dict) -> SignUp:
             checkout_url = subscriptions.start_checkout(tenant, user.email)  # StripeUnavailable: caller rolls back
     send_verification(user, tenant, created=True)
     return SignUp(tenant, user, checkout_url)
+
+
+def _tell_existing_account(user: User) -> None:
+    """The mail to an address that has an account, when a sign-up with it came without that account's password."""
+    login = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("auth.login")
+    signup_page = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("signup.signup_form")
+    body = _("Someone wanted to sign up an alliance on Bündnisnetz with this e-mail address. The address has an "
+             "account already, so nothing was created.\n\nIf it was you: sign up again at %(signup)s with the "
+             "password of your account, and the new alliance is added to it. Forgot the password? Reset it on "
+             "the login page: %(login)s\n\nIf it was not you, ignore this e-mail.", signup=signup_page,
+             login=login)
+    try:
+        send_mail(user.email, _("Your sign-up on Bündnisnetz"), body)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailUnavailable(_l("The confirmation e-mail could not be sent, so nothing has been saved. Please try "
+                                 "again in a few minutes.")) from exc
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -296,7 +296,7 @@ def _filters() -> dict:
             period = None
     return {"agency_id": arg_int("agency_id"), "contract_id": arg_int("contract_id"), "period": period,
             "status": status if status in INVOICE_STATUS_LABELS else None,
-            "kind": kind if kind in KIND_LABELS else None}
+            "kind": kind if kind in KIND_LABELS else None, "q": (request.args.get("q") or "").strip()[:200] or None}
 
 
 def _list_page(query, template: str, partial: str, endpoint: str, filters: dict):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import TenantScoped, Timestamped, UTCDateTime, tenant_fk, utcnow
+from core.search import fold_variants
 from network.models import ServiceArea
 
 # ESF+ entry data (common output indicators): labour-market status and ISCED education level at entry.
@@ -55,19 +56,6 @@ class Client(TenantScoped, Timestamped, db.Model):
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-
-
-def fold_variants(text: str) -> list[str]:
-    """Lower case without accents, once with umlauts as plain vowels and once spelled out (ü → u, ue)."""
-    import unicodedata
-
-    def ascii_only(value: str) -> str:
-        return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-
-    text = (text or "").casefold()
-    plain = ascii_only(text)
-    spelled = ascii_only(text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss"))
-    return [plain] if plain == spelled else [plain, spelled]
 
 
 def client_search_text(first_name: str, last_name: str, pseudonym: str) -> str:

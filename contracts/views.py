@@ -56,9 +56,10 @@ def contracts():
     if status not in STATUS_LABELS:
         status = None
     due = request.args.get("due") if request.args.get("due") in today_items.DUE_LABELS else None
-    rows = services.list_contracts(status=status, due=due, actor=current_actor())
+    q = (request.args.get("q") or "").strip()[:200]
+    rows = services.list_contracts(status=status, due=due, actor=current_actor(), search=q)
     return render_page("contracts/contracts.html", "contracts/_contracts_results.html", contracts=rows,
-                       status=status, statuses=STATUS_LABELS, due=due, due_labels=today_items.DUE_LABELS)
+                       status=status, statuses=STATUS_LABELS, due=due, due_labels=today_items.DUE_LABELS, q=q)
 
 
 def _contract_form(contract=None) -> ContractForm:

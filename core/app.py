@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from core.config import INSTANCE_DIR, load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.search import register_sqlite
 
 # the domain packages in layer order: each imports only those before it (tests/test_layers.py)
 PACKAGES = ("core", "tenants", "network", "cases", "contracts", "billing")
@@ -288,3 +289,4 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        register_sqlite(dbapi_connection)  # the folded search (core.search.folded)

@@ -14,6 +14,7 @@ from core import validation as v
 from core.audit import Actor
 from core.extensions import db
 from core.problems import Conflict
+from core.search import where_matches
 from network.leitweg import leitweg_problems
 from network.models import AGENCY_KINDS, DEFAULT_SERVICE_AREAS, PARTNER_KINDS, Agency, Partner, ServiceArea
 from tenants.models import Invitation, Membership
@@ -98,8 +99,10 @@ def get_agency(agency_id: int) -> Agency:
     return v.get_or_404(Agency, agency_id, message=_l("No such funding agency in this alliance."))
 
 
-def list_agencies():
-    return db.session.scalars(select(Agency).order_by(Agency.name)).all()
+def list_agencies(search: str = ""):
+    """The alliance's agencies by name; `search` in name, e-mail or Leitweg-ID (core.search: folded, literal)."""
+    query = where_matches(select(Agency), search, Agency.name, Agency.email, Agency.leitweg_id)
+    return db.session.scalars(query.order_by(Agency.name)).all()
 
 
 # --- partner organisations ------------------------------------------------------------------------------------------
@@ -166,8 +169,10 @@ def get_partner(partner_id: int) -> Partner:
     return v.get_or_404(Partner, partner_id, message=_l("No such partner in this alliance."))
 
 
-def list_partners():
-    return db.session.scalars(select(Partner).order_by(Partner.name)).all()
+def list_partners(search: str = ""):
+    """The partner organisations by name; `search` in name, contact person or e-mail (core.search)."""
+    query = where_matches(select(Partner), search, Partner.name, Partner.contact, Partner.email)
+    return db.session.scalars(query.order_by(Partner.name)).all()
 
 
 def list_partners_by_name() -> dict[str, Partner]:

@@ -3,7 +3,7 @@
 Views translate between forms and services (network.services holds every rule) and never commit: the request
 does, once, at its end (core.transactions).
 """
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core import confirmation
@@ -37,7 +37,9 @@ def _agency_choices(blank: str) -> list[tuple[str, str]]:
 @bp.get("/agencies/")
 @requires("agencies.read")
 def agencies():
-    return render_template("network/agencies.html", agencies=services.list_agencies(), kinds=dict(AGENCY_KIND_LABELS))
+    q = (request.args.get("q") or "").strip()[:200]
+    return render_template("network/agencies.html", agencies=services.list_agencies(q), kinds=dict(AGENCY_KIND_LABELS),
+                           q=q)
 
 
 @bp.get("/agencies/<int:agency_id>")
@@ -90,7 +92,8 @@ def delete_agency(agency_id: int):
 @bp.get("/partners/")
 @requires("agencies.read")
 def partners():
-    return render_template("network/partners.html", partners=services.list_partners(),
+    q = (request.args.get("q") or "").strip()[:200]
+    return render_template("network/partners.html", partners=services.list_partners(q), q=q,
                            kinds=dict(PARTNER_KIND_LABELS))
 
 

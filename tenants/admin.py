@@ -17,13 +17,14 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 
 from core import audit, clock, signals, storage
 from core.audit import Actor, AuditEvent
 from core.extensions import db
 from core.models import TenantScoped
 from core.problems import Conflict, ValidationFailed
+from core.search import where_matches
 from core.tenancy.context import tenant_context
 from tenants import impersonation
 from tenants.models import Membership, Tenant, User
@@ -113,11 +114,7 @@ def list_tenants(search: str = "", sort: str = "name", descending: bool = False,
     each with its usage; and how many tenants were found."""
     sort = sort if sort in SORTS else "name"
     query = select(Tenant)
-    search = (search or "").strip()
-    if search:
-        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(or_(func.lower(Tenant.name).like(pattern, escape="\\"),
-                                func.lower(Tenant.slug).like(pattern, escape="\\")))
+    query = where_matches(query, search, Tenant.name, Tenant.slug)  # folded and literal (core.search)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     offset = (max(page, 1) - 1) * per_page
     if sort in SORT_COLUMNS:

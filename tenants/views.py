@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import func, select
 
-from core import confirmation
+from core import confirmation, search
 from core.audit import AuditEvent
 from core.extensions import db, limiter
 from core.forms import arg_int, flash_outcome, run_form, submit
@@ -230,7 +230,9 @@ def members():
             # the same words whether or not the address has an account somewhere
             flash(_("An invitation is on its way to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("tenants.members"))
-    rows = db.session.scalars(select(Membership).join(User).order_by(User.email)).all()
+    q = (request.args.get("q") or "").strip()[:200]
+    rows = db.session.scalars(search.where_matches(select(Membership).join(User), q, User.name, User.email)
+                              .order_by(User.email)).all()
     role_form = RoleForm()
     role_form.role.choices = [c for c in role_choices(include_agency=False) if is_owner or c[0] != Role.OWNER]
     # buttons that would only be refused are not shown (an admin on an owner's row, the last owner's Remove)
@@ -239,7 +241,7 @@ def members():
     removable = {m.id for m in rows if m.id in changeable and member_rules.may_remove(m, actor)}
     return render_template("tenants/members.html", form=form, rows=rows, role_form=role_form, labels=ROLE_LABELS,
                            agencies=dict(_agency_choices()), Role=Role, pending=invitations.pending(),
-                           changeable=changeable, removable=removable)
+                           changeable=changeable, removable=removable, q=q)
 
 
 @tenant_bp.post("/invitations/<int:invitation_id>/revoke")
@@ -346,15 +348,19 @@ def revoke_token(token_id: int):
 def audit_log():
     page = arg_int("page", 1, high=100_000)
     action = (request.args.get("action") or "").strip()
+    q = (request.args.get("q") or "").strip()[:200]
     query = select(AuditEvent)
     if action:
-        query = query.where(AuditEvent.action.startswith(action))
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))  # % and _ literal
+    if (by_label := search.matches(q, AuditEvent.actor_label)) is not None:  # who: e-mail or the member's name
+        named = select(User.id).where(search.matches(q, User.name))
+        query = query.where(by_label | AuditEvent.actor_user_id.in_(named))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     events = db.session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE)
         .offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
     return render_page("tenants/audit.html", "tenants/_audit_results.html", events=events, page=page, pages=pages,
-                       action=action, total=total)
+                       action=action, total=total, q=q)
 
 

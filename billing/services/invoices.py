@@ -22,7 +22,7 @@ from billing.models import (
 )
 from billing.services import drafts
 from cases.models import ServiceEntry
-from core import audit, clock, transactions
+from core import audit, clock, search, transactions
 from core.audit import Actor
 from core.extensions import db
 from core.models import utcnow
@@ -41,8 +41,16 @@ def get_invoice(invoice_id: int) -> Invoice:
     return get_or_404(Invoice, invoice_id, message=_l("No such invoice."))
 
 
-def invoices_query(*, agency_id=None, contract_id=None, period=None, status=None, kind=None):
+def invoices_query(*, agency_id=None, contract_id=None, period=None, status=None, kind=None, q=None):
+    """Invoices by the list's filters; `q` in the number, the agency's name or the contract's title (core.search:
+    folded, literal)."""
     query = select(Invoice)
+    if (by_number := search.matches(q, Invoice.number)) is not None:
+        from contracts.models import Contract
+        from network.models import Agency
+
+        query = query.where(by_number | Invoice.agency_id.in_(select(Agency.id).where(search.matches(q, Agency.name)))
+                            | Invoice.contract_id.in_(select(Contract.id).where(search.matches(q, Contract.title))))
     if agency_id:
         query = query.where(Invoice.agency_id == agency_id)
     if contract_id:

@@ -11,7 +11,6 @@ from cases.models import (
     Case,
     Child,
     Client,
-    fold_variants,
 )
 from cases.services.due import CLIENT_DUE_KEYS, client_condition
 from core import audit
@@ -20,6 +19,7 @@ from core.audit import Actor
 from core.clock import today
 from core.extensions import db
 from core.problems import Conflict, NotFound, ValidationFailed
+from core.search import matches_folded as search_folded
 from tenants.roles import can
 
 # what a client record holds (forms, API and the Art. 15 export list the same fields)
@@ -179,12 +179,8 @@ def get_client(client_id: int, actor: Actor | None = None) -> Client:
 def name_matches(search: str):
     """Clients whose name, full name or pseudonym contains `search`, ignoring case, accents and the spelling of
     umlauts ("krüger", "kruger" and "krueger" find Krüger); the one name search, served on PostgreSQL by a
-    trigram index on `search_text`."""
-    def like(variant: str):
-        escaped = variant.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return Client.search_text.like(f"%{escaped}%", escape="\\")
-
-    return or_(*(like(v) for v in fold_variants(search.strip())))
+    trigram index on `search_text` (folded as core.search folds the search; `%` and `_` are literal)."""
+    return search_folded(search, Client.search_text)
 
 
 def client_query(actor: Actor | None, search: str = "", due: str = "", on: date | None = None):

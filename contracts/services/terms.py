@@ -18,6 +18,7 @@ from contracts.models import (
 )
 from contracts.services.templates import ensure_default_template
 from core import audit, clock, labels
+from core import search as core_search
 from core import validation as v
 from core.audit import Actor
 from core.extensions import db
@@ -250,8 +251,9 @@ def get_contract(contract_id: int) -> Contract:
 
 
 def list_contracts(status: str | None = None, agency_id: int | None = None, *, due: str | None = None,
-                   actor: Actor | None = None, on: date | None = None):
-    """Contracts, newest first; `due` (with the actor) filters by what is due on `on` (contracts.services.due)."""
+                   actor: Actor | None = None, on: date | None = None, search: str = ""):
+    """Contracts, newest first; `due` (with the actor) filters by what is due on `on` (contracts.services.due),
+    `search` by title or agency name (core.search: folded, literal)."""
     from contracts.services.due import DUE_KEYS, condition
 
     query = select(Contract).order_by(Contract.valid_from.desc(), Contract.id.desc())
@@ -261,6 +263,9 @@ def list_contracts(status: str | None = None, agency_id: int | None = None, *, d
         query = query.where(condition(due, actor, on or clock.today()))
     if agency_id:
         query = query.where(Contract.agency_id == agency_id)
+    if (by_name := core_search.matches(search, Contract.title)) is not None:
+        agencies = select(Agency.id).where(core_search.matches(search, Agency.name))
+        query = query.where(by_name | Contract.agency_id.in_(agencies))
     return db.session.scalars(query).unique().all()
 
 

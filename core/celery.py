@@ -22,6 +22,9 @@ BEAT_SCHEDULE = {
     "billing-dunning-daily": {"task": "billing.send_dunning_all", "schedule": crontab(hour=7, minute=0)},
     # alliances whose grace period after closing is over: their data is deleted for good (tenants.admin.purge)
     "tenants-purge-closed": {"task": "tenants.purge_closed_tenants", "schedule": crontab(hour=2, minute=45)},
+    # sign-ups never confirmed within SIGNUP_UNCONFIRMED_DAYS: removed, their slugs free again (tenants.unconfirmed)
+    "tenants-remove-unconfirmed": {"task": "tenants.remove_unconfirmed_signups",
+                                   "schedule": crontab(hour=2, minute=55)},
 }
 
 

@@ -115,6 +115,7 @@ def load_config() -> dict:
         "IMPERSONATION_MINUTES": int(os.environ.get("IMPERSONATION_MINUTES", 30)),
         "EMAIL_VERIFICATION_MAX_AGE_SECONDS": int(os.environ.get("EMAIL_VERIFICATION_MAX_AGE_SECONDS", 48 * 3600)),
         "SIGNUP_RATE_LIMIT": os.environ.get("SIGNUP_RATE_LIMIT") or "5 per hour",
+        "SIGNUP_UNCONFIRMED_DAYS": int(os.environ.get("SIGNUP_UNCONFIRMED_DAYS", 14)),
         "SOFFICE_BINARY": os.environ.get("SOFFICE_BINARY") or "soffice",
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)),
         # OpenAPI document at /api/v1/openapi.json (flask-smorest)

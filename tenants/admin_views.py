@@ -19,6 +19,7 @@ from tenants.models import Tenant
 from tenants.plans import PLANS
 from tenants.roles import ROLE_LABELS, can
 from tenants.subscriptions import STATUS_LABELS as SUBSCRIPTION_LABELS
+from tenants.unconfirmed import unconfirmed_of
 from tenants.web import current_actor, tenant_blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -73,6 +74,7 @@ def index():
     return render_template("tenants/admin/index.html", rows=rows, total=total, page=page, pages=pages, q=search,
                            sort=sort, dir="desc" if descending else "asc", status_label=admin.status_label,
                            plan_label=plan_label, subscription_label=subscription_label,
+                           unconfirmed=unconfirmed_of([row.tenant for row in rows]),
                            human_size=human_size, columns=_columns(sort, descending, search))
 
 

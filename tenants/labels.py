@@ -44,6 +44,7 @@ def register() -> None:
     labels.register_actors({
         "sign-up": _l("Online sign-up"), "demo seed": _l("Demo data"), "stripe": _l("Stripe (payments)"),
         "purge of closed alliances": _l("Deletion of closed alliances"), "system": _l("System"),
+        "removal of unconfirmed sign-ups": _l("Removal of unconfirmed sign-ups"),
     }, {"[platform_admin]": _l("platform admin"), "(platform admin)": _l("platform admin"),
         "[impersonating]": _l("platform admin, viewing the alliance"),
         "(platform admin, impersonating)": _l("platform admin, viewing the alliance")})
@@ -65,6 +66,7 @@ def register() -> None:
         "tenant.suspend": _l("Alliance suspended"), "tenant.reactivate": _l("Alliance reactivated"),
         "tenant.close": _l("Closing of the alliance ordered"), "tenant.exported": _l("All data exported"),
         "tenant.purged": _l("Data deleted for good after closing"),
+        "tenant.unconfirmed_removed": _l("Unconfirmed sign-up removed"),
         "impersonation.started": _l("Platform admin started viewing the alliance"),
         "impersonation.ended": _l("Platform admin stopped viewing the alliance"),
         "user.second_factor.enable": _l("Second factor switched on"),

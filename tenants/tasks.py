@@ -26,3 +26,25 @@ def purge_tenant(tenant_id: int) -> dict:
 
     tenant = db.session.get(Tenant, tenant_id)
     return purge(tenant, Actor.system("purge of closed alliances"))
+
+
+@celery_app.task(name="tenants.remove_unconfirmed_signups", platform_wide=True)
+def remove_unconfirmed_signups() -> list[int]:
+    """Beat, daily: remove the sign-ups never confirmed within SIGNUP_UNCONFIRMED_DAYS (one task each)."""
+    from tenants.models import Tenant
+    from tenants.unconfirmed import due_for_removal
+
+    due = due_for_removal()
+    for tenant_id in due:
+        zone = db.session.get(Tenant, tenant_id).timezone
+        remove_unconfirmed_signup.apply_async(args=[tenant_id], headers={"tenant_id": tenant_id, "tenant_zone": zone})
+    return due
+
+
+@celery_app.task(name="tenants.remove_unconfirmed_signup")
+def remove_unconfirmed_signup(tenant_id: int) -> bool:
+    from tenants.models import Tenant
+    from tenants.unconfirmed import remove
+
+    tenant = db.session.get(Tenant, tenant_id)
+    return tenant is not None and remove(tenant)

@@ -251,9 +251,9 @@ def test_page_ends_an_approval_only_after_confirmation(app, client, tenant_a, lo
 
     agency_id = make_agency(tenant_a)
     with app.app_context(), tenant_a.context():
-        _c, case_id, e = _approval(tenant_a, agency_id)
+        contract, case_id, e = _approval(tenant_a, agency_id)
         db.session.commit()
-        enrolment_id = e.id
+        enrolment_id, contract_id = e.id, contract.id
     url = f"/alpha/cases/{case_id}/enrolments/{enrolment_id}/end"
     token, _html = _owner_page(client, login, tenant_a, url)
     r = client.post(url, data={"csrf_token": token, "ended_on": "2028-01-01", "end_reason": "Umzug"})
@@ -272,6 +272,7 @@ def test_page_ends_an_approval_only_after_confirmation(app, client, tenant_a, lo
         assert (e.ended_on, e.end_reason) == (date(2027, 3, 31), "Umzug")
     html = client.get(f"/alpha/cases/{case_id}/enrolments").get_data(as_text=True)
     assert "Umzug" in html and f"/enrolments/{enrolment_id}/end" not in html  # no second end offered
+    assert "31.03.2027" in client.get(f"/alpha/contracts/{contract_id}").get_data(as_text=True)  # the contract's list
 
 
 def test_a_viewer_can_neither_change_nor_end(app, client, tenant_a, login, make_agency):

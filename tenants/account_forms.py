@@ -17,14 +17,16 @@ class CodeForm(PageForm):
 
 
 class SecondFactorLoginForm(PageForm):
-    code = StringField(lazy_pgettext("second factor", "Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_ATTRS,
+    code = StringField(lazy_pgettext("second factor", "Code"), validators=[DataRequired(), Length(max=20)],
+                       render_kw=_CODE_ATTRS,
                        description=_l("The 6 digits of your authenticator app, or one of your recovery codes."))
 
 
 class DisableSecondFactorForm(PageForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],
                              render_kw={"autocomplete": "current-password"})
-    code = StringField(lazy_pgettext("second factor", "Code"), validators=[DataRequired(), Length(max=20)], render_kw=_CODE_ATTRS,
+    code = StringField(lazy_pgettext("second factor", "Code"), validators=[DataRequired(), Length(max=20)],
+                       render_kw=_CODE_ATTRS,
                        description=_l("The 6 digits of your authenticator app, or one of your recovery codes."))
 
 

@@ -114,7 +114,12 @@ def sign_up(data: dict) -> SignUp:
     if plan.paid:
         with tenant_context(tenant.id):
             checkout_url = subscriptions.start_checkout(tenant, user.email)  # StripeUnavailable: caller rolls back
-    send_verification(user, tenant, created=True)
+    try:
+        send_verification(user, tenant, created=True)
+    except MailUnavailable:
+        if tenant.stripe_customer_id:  # the rollback forgets it; Stripe would keep an orphan customer
+            subscriptions.delete_customer(tenant.stripe_customer_id)
+        raise
     return SignUp(tenant, user, checkout_url)
 
 

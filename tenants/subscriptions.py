@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 
 import stripe
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
@@ -119,6 +118,17 @@ def start_checkout(tenant, owner_email: str, plan: str | None = None) -> str:
                      diff={**diff, "plan": [tenant.plan, chosen.code]})
         db.session.flush()
     return session.url
+
+
+def delete_customer(customer_id: str) -> bool:
+    """Delete a Stripe customer that nothing of ours refers to any more (a sign-up rolled back after Checkout
+    was prepared); best effort: False when Stripe refuses or cannot be reached (the orphan is then logged)."""
+    try:
+        _call(lambda: _client().v1.customers.delete(customer_id))
+    except StripeUnavailable:
+        current_app.logger.warning("Stripe customer %s of a rolled-back sign-up could not be deleted", customer_id)
+        return False
+    return True
 
 
 def portal_url(tenant) -> str:

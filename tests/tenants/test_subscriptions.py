@@ -348,3 +348,62 @@ def test_events_of_an_older_subscription_leave_the_current_one_alone(app, client
     localstripe.request("DELETE", f"/v1/subscriptions/{new['id']}")
     assert _wait_for(lambda: _read(app, tenant_a, "stripe_subscription_id") == third["id"])
     assert _read(app, tenant_a, "status", "subscription_status", "plan") == ("active", "active", "standard")
+
+
+def test_sign_up_through_the_page_to_an_active_subscription(app, client, no_csrf, stripe_configured, localstripe,
+                                                            live_server):
+    """The whole way in one: /signup with a paid plan sends the newcomer to Checkout (the stand-in) with a real
+    localstripe customer and the confirmation mail; the owner pays; localstripe's signed webhook makes the new
+    alliance's subscription active."""
+    from core.mail import outbox
+    from tests.conftest import PASSWORD
+
+    localstripe.post("/_config/webhooks/buendnisnetz", {"url": f"{live_server}/stripe/webhook",
+                                                        "secret": WEBHOOK_SECRET})
+    email = "paula@paid.example.org"
+    response = client.post("/signup", data={"name": "Bündnis Bezahlt", "slug": "bezahlt", "plan": "standard",
+                                            "owner_name": "Paula", "email": email, "password": PASSWORD,
+                                            "accept_terms": "y", "accept_dpa": "y"})
+    assert response.status_code == 302
+    assert response.location.startswith("https://checkout.stripe.test/c/pay/cs_test_")
+    assert [m["To"] for m in outbox][-1] == email
+    with app.app_context():
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "bezahlt"))
+        tenant_id, customer = tenant.id, tenant.stripe_customer_id
+        assert (tenant.plan, tenant.subscription_status) == ("standard", "incomplete")
+    sent = stripe_configured.last(CHECKOUT)
+    assert sent["customer"] == customer and sent["client_reference_id"] == str(tenant_id)
+    assert sent["line_items[0][price]"] == PRICES["standard"]
+    assert localstripe.get(f"/v1/customers/{customer}")["email"] == email
+
+    _card_customer(localstripe, customer)
+    subscription = localstripe.post("/v1/subscriptions", {"customer": customer, "items[0][plan]": PRICES["standard"]})
+
+    def state():
+        with app.app_context():
+            row = db.session.get(Tenant, tenant_id)
+            return row.subscription_status, row.stripe_subscription_id, row.status
+
+    assert _wait_for(lambda: state()[0] == "active"), "no webhook arrived"
+    assert state() == ("active", subscription["id"], "active")
+
+
+def test_mail_down_after_checkout_deletes_the_stripe_customer(app, client, no_csrf, stripe_configured, localstripe,
+                                                              monkeypatch):
+    """A paid sign-up whose confirmation mail cannot be sent: nothing is saved, and the Stripe customer made for
+    its Checkout is deleted again (no orphan at Stripe)."""
+    from tests.conftest import PASSWORD
+
+    for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": stripe_fake.free_port(), "MAIL_USE_TLS": False,
+                       "MAIL_USE_SSL": False}.items():
+        monkeypatch.setitem(app.config, key, value)
+    response = client.post("/signup", data={"name": "Bündnis Ohne Post", "slug": "ohne-post", "plan": "standard",
+                                            "owner_name": "Olga", "email": "olga@example.org", "password": PASSWORD,
+                                            "accept_terms": "y", "accept_dpa": "y"})
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(Tenant.id).where(Tenant.slug == "ohne-post")) is None
+    customer = stripe_configured.last(CHECKOUT)["customer"]
+    with pytest.raises(Exception) as gone:  # noqa: PT011 - urllib's HTTPError for the 404
+        localstripe.get(f"/v1/customers/{customer}")
+    assert "404" in str(gone.value) or getattr(gone.value, "code", None) == 404

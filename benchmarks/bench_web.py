@@ -1,7 +1,7 @@
 """The platform under load, next to a minimal Flask + psycopg app doing the same SELECT (issue 9's table).
 
     .venv/bin/python benchmarks/bench_web.py [--cases 10000] [--entries 100000] [--tenants 10] [--seconds 10]
-                                             [--port 8701]   # the platform; the baseline on --port + 1
+                                             [--warmup 2] [--port 8701]   # the baseline on --port + 1
 
 BENCH_DB names the database (default bn_bench), so that two runs on one server do not drop each other's.
 
@@ -179,6 +179,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8701")),
                         help="the platform's port; the baseline listens on the next one")
+    parser.add_argument("--warmup", type=float, default=2,
+                        help="seconds of unmeasured requests first (workers import, compile templates, connect)")
     parser.add_argument("--build-only", action="store_true",
                         help="build the data set and stop (benchmarks/profile_requests.py --reuse profiles it)")
     args = parser.parse_args()
@@ -209,6 +211,8 @@ def main() -> None:
               f"{args.tenants} tenants; {args.seconds:.0f} s per request, 8 clients, gunicorn -w 4")
         print(f"{'request':40} {'ours r/s':>9} {'base r/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}")
         for label, path, headers, base_path in rows:
+            drive(ours_port, path, headers, args.warmup)
+            drive(base_port, base_path, {}, args.warmup)
             mine = drive(ours_port, path, headers, args.seconds)
             theirs = drive(base_port, base_path, {}, args.seconds)
             assert mine["statuses"] == {200}, (label, mine["statuses"])

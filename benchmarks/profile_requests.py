@@ -141,7 +141,8 @@ def main() -> None:
         client.get(path, headers=headers)
         counter.disable()
         calls = pstats.Stats(counter).total_calls
-        profiler = cProfile.Profile(time.process_time) if args.profile and args.profile.lower() in label.lower() else None
+        wanted = args.profile and args.profile.lower() in label.lower()
+        profiler = cProfile.Profile(time.process_time) if wanted else None
         times, cpus, counts, sql_times = [], [], [], []
         size = 0
         for _ in range(args.rounds):
@@ -158,8 +159,9 @@ def main() -> None:
             sql_times.append(sql["seconds"])
             size = len(response.get_data())
         times.sort()
-        print(f"{label:40} {statistics.median(times) * 1000:9.1f} {times[int(len(times) * 0.9) - 1] * 1000:7.1f} "
-              f"{statistics.median(cpus) * 1000:7.1f} {calls:7d} {max(counts):4d} {statistics.median(sql_times) * 1000:7.1f} {size:7d}")
+        median, p90 = statistics.median(times) * 1000, times[int(len(times) * 0.9) - 1] * 1000
+        print(f"{label:40} {median:9.1f} {p90:7.1f} {statistics.median(cpus) * 1000:7.1f} {calls:7d} "
+              f"{max(counts):4d} {statistics.median(sql_times) * 1000:7.1f} {size:7d}")
         if profiler:
             for key in args.sort.split(","):
                 out = io.StringIO()

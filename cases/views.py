@@ -11,6 +11,7 @@ from datetime import date
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from cases import forms as F
@@ -31,7 +32,8 @@ from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("cases", __name__)
 nav_item("cases.caseload", "My caseload", "cases.write", 10)
-first_step("case", "Open the first case", "cases.new_case", "cases.write", any_row(Case), 40)
+first_step("case", "Add the first client and open a case for them", "cases.new_case", "cases.write", any_row(Case),
+           40)
 nav_item("cases.cases", "Cases", "cases.read", 12)
 ENTRIES_PER_PAGE = 50  # service entries per page of the case file
 COUNT_CAP = 1000  # lists count their matches up to here; a search narrows a longer list
@@ -421,7 +423,12 @@ def new_case():
         if services.sees_all_cases(current_actor()) or case.case_manager_id == current_actor().user_id:
             return redirect(url_for("cases.case", case_id=case.id))
         return redirect(url_for("cases.cases"))
-    return _form_page(form, _("Open a case"), url_for("cases.cases"))
+    hint = None
+    if len(form.client_id.choices) == 1:  # only "choose": a case needs a client first
+        hint = Markup('{} <a href="{}">{}</a>').format(
+            _("A case is opened for a client, and there is no client yet."), url_for("cases.new_client"),
+            _("Add the first client"))
+    return _form_page(form, _("Open a case"), url_for("cases.cases"), hint=hint)
 
 
 @bp.get("/cases/<int:case_id>")

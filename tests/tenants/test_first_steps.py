@@ -56,3 +56,17 @@ def test_checklist_links_lead_to_the_steps(client, tenant_a, login):
     page = client.get("/alpha/").get_data(as_text=True)
     for path in ("/alpha/settings", "/alpha/agencies/new", "/alpha/contracts/new", "/alpha/cases/new"):
         assert f'href="{path}"' in page, path
+
+
+def test_the_case_step_in_an_empty_alliance_leads_to_the_first_client(client, tenant_a, login,
+                                                                      make_client):  # noqa: F811
+    """Does the checklist's case step mention the client, and the new-case form without any client say so and
+    link to adding one (instead of an empty choice)? With a client, the note is gone."""
+    login(client, tenant_a, "owner")
+    start = client.get("/alpha/").get_data(as_text=True)
+    assert "Klient" in re.search(r'<li class="open" data-step="case".*?</li>', start, re.S)[0]
+    form = client.get("/alpha/cases/new").get_data(as_text=True)
+    assert "es gibt noch keine Klient/innen" in form
+    assert 'href="/alpha/clients/new"' in form
+    make_client(tenant_a)
+    assert 'href="/alpha/clients/new"' not in client.get("/alpha/cases/new").get_data(as_text=True)

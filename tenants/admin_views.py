@@ -229,8 +229,12 @@ def impersonation_expired():
 
 @bp.route("/tenants/<int:tenant_id>/export", methods=["GET", "POST"])
 def export(tenant_id: int):
+    """A page with a button (GET), the ZIP (POST): the export is audited, so no link prefetch may start it."""
     row = _tenant_or_404(tenant_id)
-    return _send_export(row, _actor())
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return _send_export(row, _actor())
+    return render_template("tenants/admin/owner_export.html", form=form)
 
 
 def _send_export(row: Tenant, actor):

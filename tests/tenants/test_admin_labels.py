@@ -93,3 +93,12 @@ def test_purged_alliance_page_says_what_is_kept(app, admin_client, tenant_a):
     main = re.search(r"<main.*</main>", admin_client.get(f"/admin/tenants/{tenant_a.tenant_id}")
                      .get_data(as_text=True), re.S)[0]
     assert "31.12.2036" in main and "§ 147 AO" in main and "<code>invoices</code>" not in main
+
+
+def test_platform_admins_have_a_header_link_to_the_console(app, admin_client, client, tenant_a, login):
+    """Does a platform admin's header link the console, and a member's not?"""
+    header = re.search(r'<nav class="user".*?</nav>', admin_client.get("/admin/").get_data(as_text=True), re.S)[0]
+    assert 'href="/admin/"' in header and "Plattform-Konsole" in header
+    member = app.test_client()
+    login(member, tenant_a, "owner")
+    assert 'href="/admin/"' not in member.get(f"/{tenant_a.slug}/").get_data(as_text=True)

@@ -92,15 +92,22 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.context_processor
     def _layout_context():
+        from tenants.access import WRITE_CAPABILITIES, can_write_now
         from tenants.banners import banners
         from tenants.navigation import navigation
         from tenants.roles import ROLE_LABELS, can
 
         membership = g.get("membership")
         role = membership.role if membership else None
+        writable = can_write_now()
+
+        def template_can(capability: str) -> bool:
+            """The role's capability; one that writes only while the alliance can write (buttons disappear)."""
+            return can(role, capability) and (writable or capability not in WRITE_CAPABILITIES)
+
         return {"nav": navigation(), "current_locale": _select_locale(),
                 "role_label": ROLE_LABELS.get(role) if role else None, "banners": banners(),
-                "can": lambda capability: can(role, capability)}
+                "can": template_can, "can_write": writable}
 
     @app.get("/healthz")
     def healthz():

@@ -21,6 +21,19 @@ def current_membership():
     return g.get("api_membership") if request.path.startswith(API_PREFIX + "/") else g.get("membership")
 
 
+def can_write_now() -> bool:
+    """May the request's member change data now (no suspension, closing, overdue subscription or impersonation)?
+    Pages hide their create, edit and delete buttons when not (the `can_write` template global)."""
+    tenant = g.get("tenant")
+    return tenant is None or not (write_block(tenant) or impersonation_write_block())
+
+
+# capabilities that change data: the template global `can` denies them while the alliance cannot write, so that
+# the buttons they guard disappear (the views refuse the writes anyway, see requires())
+WRITE_CAPABILITIES = frozenset({"tenant.write", "members.manage", "agencies.write", "service_areas.write",
+                                "cases.write", "contracts.write", "billing.write"})
+
+
 def requires(capability: str, *, while_read_only: bool = False):
     """View decorator: a member whose role has `capability` (403 otherwise); writes refused while suspended,
     except for `while_read_only` views, which are the way out of it (paying the subscription)."""

@@ -76,3 +76,14 @@ def test_owner_finds_the_export_in_the_settings_and_the_suspended_banner(app, cl
     login(other, tenant_a, "admin")
     assert export not in other.get(f"/{tenant_a.slug}/settings").get_data(as_text=True)
     assert export not in _banner(other.get(f"/{tenant_a.slug}/").get_data(as_text=True))
+
+
+def test_read_only_pages_hide_their_write_buttons(app, client, tenant_a, login):
+    """Do the pages of a suspended alliance leave out their create and edit buttons (template `can` of a writing
+    capability), while an active alliance's show them, and the owner keeps the subscription's and export's?"""
+    login(client, tenant_a, "owner")
+    new_agency = f'href="/{tenant_a.slug}/agencies/new"'
+    assert new_agency in client.get(f"/{tenant_a.slug}/agencies/").get_data(as_text=True)
+    _set(app, tenant_a, status="suspended", status_reason="Prüfung", suspended_by=None)
+    assert new_agency not in client.get(f"/{tenant_a.slug}/agencies/").get_data(as_text=True)
+    assert f'href="/{tenant_a.slug}/export"' in client.get(f"/{tenant_a.slug}/settings").get_data(as_text=True)

@@ -4,17 +4,14 @@ The check that the end lies inside the approval's range is added on PostgreSQL; 
 the table for it (and its DROP would cascade to the approved hours), so there the service's check stands alone.
 
 Revision ID: 0016_approval_end
-Revises: 0015_read_paths
+Revises: 0014_tenant_lifecycle
 """
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_approval_end"
-# for now 0015 is being written in parallel: chain onto it as soon as it exists (to be made static)
-_AFTER = "0015_read_paths" if (Path(__file__).parent / "0015_read_paths.py").exists() else "0014_tenant_lifecycle"
-down_revision = _AFTER
+# meant to follow 0015_read_paths, which did not exist when this was written: if it comes, chain it in between
+down_revision = "0014_tenant_lifecycle"
 branch_labels = None
 depends_on = None
 

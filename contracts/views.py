@@ -88,7 +88,8 @@ def _contract_form(contract=None) -> ContractForm:
 
 
 def _contract_data(form: ContractForm) -> dict:
-    """Form → service input; amounts typed in euros become cents (field errors on failure)."""
+    """Form → service input; amounts typed in euros become cents (those unreadable left out, their field errors in
+    `form.amount_errors`)."""
     errors: dict[str, list[str]] = {}
     names = ("agency_id", "title", "legal_basis", "route", "scope", "quality", "valid_from", "valid_to",
              "billing_cycle", "prorate_days", "vat", "vat_exempt_reason", "efficiency_review",
@@ -123,9 +124,27 @@ def _contract_data(form: ContractForm) -> dict:
         rates.append({"kind": row.kind.data, "service_area": row.service_area.data or None,
                       "label": row.label.data or "", "amount_cents": amount})
     data["rates"] = rates
+    form.amount_errors = errors  # shown together with the service's errors, see _save_contract
+    return data
+
+
+def _save_contract(form: ContractForm, save):
+    """The service checks the terms even when an amount could not be read (that row or budget left out), so one
+    submission shows the unreadable amounts together with the service's errors."""
+    data = _contract_data(form)
+    errors = form.amount_errors
+    try:
+        result = save(data)
+    except ServiceError as exc:
+        if not errors:
+            raise
+        merged = {key: list(messages) for key, messages in errors.items()}
+        for key, messages in (exc.errors or {}).items():
+            merged.setdefault(key, []).extend(messages)
+        raise ValidationFailed(exc.detail, merged) from exc
     if errors:
         raise ValidationFailed(_("Please check the amounts."), errors)
-    return data
+    return result
 
 
 def _apply_contract_errors(form: ContractForm, exc: ServiceError) -> None:
@@ -156,7 +175,8 @@ def new_contract():
     if not form.agency_id.choices:
         flash(_("Create a funding agency first."), "warning")
         return redirect(url_for("network.new_agency"))
-    if contract := submit(form, lambda: services.create_contract(_contract_data(form), current_actor(), g.tenant.id),
+    if contract := submit(form, lambda: _save_contract(form, lambda data: services.create_contract(
+                              data, current_actor(), g.tenant.id)),
                           apply=_apply_contract_errors):
         flash(_("Contract drafted."), "success")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
@@ -171,7 +191,8 @@ def edit_contract(contract_id: int):
         flash(_("Only drafts can be edited; an active contract is changed by an amendment."), "error")
         return redirect(url_for("contracts.contract", contract_id=contract.id))
     form = _contract_form(contract)
-    if submit(form, lambda: services.update_contract(contract, _contract_data(form), current_actor()),
+    if submit(form, lambda: _save_contract(form, lambda data: services.update_contract(contract, data,
+                                                                                   current_actor())),
               apply=_apply_contract_errors):
         flash(_("Saved."), "success")
         return redirect(url_for("contracts.contract", contract_id=contract.id))

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import wtforms
 from flask import flash
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
@@ -52,11 +53,34 @@ WORDING = {
 }
 
 
+_RANGES = {"Number must be between %(min)s and %(max)s.", "Number must be at least %(min)s.",
+           "Number must be at most %(max)s."}
+
+
+def format_number(value) -> str:
+    """A number as the UI's language writes it (German: 0,5 and 10.000); four digits stay ungrouped (1440, a year
+    such as 1900)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    return format_decimal(value, format="#,##0.###" if abs(value) >= 10_000 else "0.###")
+
+
+class _RangeMessage(str):
+    """A range message whose numbers (NumberRange fills in min and max) are written as the UI's language does."""
+
+    def __mod__(self, values):
+        if isinstance(values, dict):
+            values = {key: format_number(value) for key, value in values.items()}
+        return str.__mod__(str(self), values)
+
+
 class _Messages:
     """The translations a form's fields and validators use: ours first, then WTForms' own catalogue."""
 
     def gettext(self, string):
         ours = WORDING.get(string)
+        if ours is not None and string in _RANGES:
+            return _RangeMessage(str(ours))
         return str(ours) if ours is not None else wtforms_translations.gettext(string)
 
     def ngettext(self, singular, plural, n):

@@ -248,6 +248,22 @@ def test_one_submission_of_a_case_names_the_missing_client_and_the_far_review_da
     assert "Jahre in der Zukunft" in errors.get("next_review_on", ""), errors
 
 
+def test_one_submission_of_a_contract_names_the_bad_amount_budget_and_term_together(tenant_a, client, login,
+                                                                                    no_csrf, make_agency):
+    """A rate amount that is no amount (read by the view), a negative budget and a term ending before it starts
+    (both the service's): all three in one round, not the rate first and the others next time?"""
+    agency_id = make_agency(tenant_a)
+    login(client, tenant_a, "admin")
+    r = client.post(f"/{tenant_a.slug}/contracts/new", data=_draft_form(
+        agency_id, **{"rates-0-amount": "abc", "budget": "-5", "valid_from": "2027-01-01",
+                      "valid_to": "2026-01-01"}))
+    assert r.status_code == 200
+    errors = _field_errors(r.get_data(as_text=True))
+    assert "180,00" in errors.get("rates-0-amount", ""), errors
+    assert errors.get("budget") == "Darf nicht negativ sein.", errors
+    assert "01.01.2027" in errors.get("valid_to", ""), errors
+
+
 def _new_case(client, api_token, fx) -> int:
     headers = api_token(fx, "case_manager")
     person = client.post("/api/v1/clients", json={"first_name": "Anna", "last_name": "Muster"}, headers=headers)
@@ -301,6 +317,20 @@ def test_wording_says_what_is_wrong_and_how_to_fix_it(case_url, client):
 
     day = berlin_today()
     assert _entry(client, case_url, on=day.strftime("%d.%m.%Y")).status_code == 302
+
+
+def test_a_range_message_writes_its_numbers_in_german(app, no_csrf):
+    """Approved hours out of range: "von 0,5 bis 10.000", not "0.5 bis 10000" (four digits stay ungrouped: the
+    minutes' "1 bis 1440" in the test above)."""
+    from contracts.forms import EnrolmentEditForm, with_hours_lines
+
+    form_class = with_hours_lines(EnrolmentEditForm, 1)
+    with app.test_request_context(method="POST", data={
+            "from_on": "2027-01-01", "to_on": "2027-03-31",
+            "approved_hours-0-service_area": "case_management", "approved_hours-0-hours": "0,1"}):
+        form = form_class()
+        assert not form.validate()
+        assert form["approved_hours-0-hours"].errors == ["Geben Sie eine Zahl von 0,5 bis 10.000 ein."]
 
 
 def test_a_refused_contract_step_names_states_not_codes_at_its_field(tenant_a, client, login, no_csrf,

@@ -96,18 +96,37 @@ def _check_range(errors: v.Errors, case_id: int, from_on, to_on) -> None:
             errors.add("from_on", _l("Before the case was opened (%(date)s).", date=_day(case.opened_on)))
 
 
+def _outside_contract(contract: Contract, from_on, to_on) -> dict:
+    """{field: [message]} for the end of the approval that lies outside the contract's validity: the start before
+    the contract's start, the end after its end."""
+    if from_on is None or to_on is None:
+        return {}
+    if contract.valid_from is None or contract.valid_to is None:
+        return {"from_on": [_l("The contract has no complete term.")]}
+    outside = {}
+    if from_on < contract.valid_from:
+        outside["from_on"] = [_l("The funding approval can start on %(date)s at the earliest, the start of the "
+                                 "contract.", date=_day(contract.valid_from))]
+    if to_on > contract.valid_to:
+        outside["to_on"] = [_l("The funding approval must end on %(date)s at the latest, the end of the contract.",
+                               date=_day(contract.valid_to))]
+    return outside
+
+
+def _add_outside_contract(errors: v.Errors, contract: Contract | None, from_on, to_on) -> None:
+    """With other field errors, those of the contract's validity join them (one round shows all)."""
+    if errors and contract is not None:
+        for field, messages in _outside_contract(contract, from_on, to_on).items():
+            for message in messages:
+                errors.add(field, message)
+
+
 def _check_in_contract(contract: Contract, case_id: int, from_on: date, to_on: date, *, other_than=None) -> None:
     """Inside the contract's validity, and no other approval of the case under it at the same time (an approval
     ended early counts up to its end)."""
-    if (
-        contract.valid_from is None
-        or contract.valid_to is None
-        or from_on < contract.valid_from
-        or to_on > contract.valid_to
-    ):
-        validity = (_l("Valid from %(a)s to %(b)s.", a=_day(contract.valid_from), b=_day(contract.valid_to))
-                    if contract.valid_from and contract.valid_to else _l("The contract has no complete term."))
-        raise Conflict(_l("The enrolment must lie inside the contract's validity."), {"from_on": [validity]})
+    outside = _outside_contract(contract, from_on, to_on)
+    if outside:
+        raise Conflict(_l("The enrolment must lie inside the contract's validity."), outside)
     query = select(Enrolment).where(
         Enrolment.case_id == case_id,
         Enrolment.contract_id == contract.id,
@@ -165,6 +184,7 @@ def enrol_case(case_id: int, data: dict, actor: Actor) -> Enrolment:
     from_on, to_on = data.get("from_on"), data.get("to_on")
     _check_range(errors, case_id, from_on, to_on)
     hours = _hours_lines(errors, data.get(HOURS_FIELD))
+    _add_outside_contract(errors, contract, from_on, to_on)
     errors.raise_if_any(_l("The enrolment has invalid fields."))
     if contract.status not in ENROLLABLE:
         status = labels.choice_labels("contracts", "status").get(contract.status, contract.status)
@@ -220,6 +240,7 @@ def update_enrolment(enrolment: Enrolment, data: dict, actor: Actor) -> Enrolmen
         if to_on < enrolment.ended_on:
             errors.add("to_on", _l("Before the approval's early end (%(date)s).", date=_day(enrolment.ended_on)))
     note = (data.get("note", enrolment.note) or "").strip()
+    _add_outside_contract(errors, enrolment.contract, from_on, to_on)
     errors.raise_if_any(_l("The funding approval has invalid fields."))
     _check_in_contract(enrolment.contract, enrolment.case_id, from_on, to_on, other_than=enrolment)
     _check_billed(enrolment, from_on, enrolment.ends_on, "from_on")

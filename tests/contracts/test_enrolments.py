@@ -97,6 +97,32 @@ def test_enrolment_outside_the_term_is_a_conflict(app, tenant_a, make_agency, fr
             services.enrol_case(case_id, {"contract_id": contract.id, "from_on": from_on, "to_on": to_on}, _actor())
 
 
+def test_an_approval_outside_the_term_is_named_at_the_end_at_fault_with_the_other_errors(app, tenant_a,
+                                                                                          make_agency):
+    """An approval ending after the contract: is the message at "Bis" and does it say by when it must end; one
+    starting before it at "Von"; and with another bad field, do both come in one round?"""
+    from contracts import services
+
+    agency_id = make_agency(tenant_a)
+    with app.app_context(), tenant_a.context():
+        contract = _contract(tenant_a, agency_id)  # 01.01.2027 – 31.12.2027
+        (case_id,) = _cases(1)
+        with pytest.raises(Conflict) as exc:
+            services.enrol_case(case_id, {"contract_id": contract.id, "from_on": date(2027, 12, 1),
+                                          "to_on": date(2030, 1, 1)}, _actor())
+        assert {k: [str(m) for m in v] for k, v in exc.value.errors.items()} == {"to_on": [
+            "Die Kostenzusage muss spätestens am 31.12.2027 enden, dem Ende des Vertrags."]}
+        with pytest.raises(Conflict) as exc:
+            services.enrol_case(case_id, {"contract_id": contract.id, "from_on": date(2026, 12, 1),
+                                          "to_on": date(2027, 1, 31)}, _actor())
+        assert {k: [str(m) for m in v] for k, v in exc.value.errors.items()} == {"from_on": [
+            "Die Kostenzusage kann frühestens am 01.01.2027 beginnen, dem Beginn des Vertrags."]}
+        with pytest.raises(ValidationFailed) as exc:
+            services.enrol_case(case_id, {"contract_id": contract.id, "from_on": date(2027, 12, 1),
+                                          "to_on": date(2030, 1, 1), "approved_hours": {"nope": 3}}, _actor())
+        assert set(exc.value.errors) == {"to_on", "approved_hours"}, exc.value.errors
+
+
 def test_overlapping_enrolment_of_the_same_case_is_refused(app, tenant_a, make_agency):
     """Is a second, overlapping enrolment of the same case under the same contract a 409, and a later one
     fine?"""

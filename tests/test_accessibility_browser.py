@@ -1,7 +1,7 @@
 """The demo's main pages in a real browser, for each role: axe-core (npm, injected from core/assets/node_modules)
 finds nothing serious or critical, the strict Content-Security-Policy refuses nothing (KERN UX, htmx and our own
-files come from 'self'), and at 390 px the case file, client page, contract page and invoice list fit the screen,
-with the menu behind its disclosure."""
+files come from 'self'), and at 390 px the case file, client page, contract page, contract form and invoice list fit
+the screen, with the menu behind its disclosure."""
 import re
 from pathlib import Path
 
@@ -29,7 +29,7 @@ RUN_AXE = """async () => {
 @pytest.fixture
 def demo(app, monkeypatch):
     """The seeded demo alliance (without its PDFs: LibreOffice is not needed for pages) and the ids its pages need:
-    a case of the case manager Fatma, that case's client, an active contract, the tenant."""
+    a case of the case manager Fatma, that case's client, an active contract, a draft, the tenant."""
     from cases.models import Case
     from contracts.models import Contract
     from core.extensions import db
@@ -46,7 +46,10 @@ def demo(app, monkeypatch):
             case = db.session.scalar(select(Case).where(Case.case_manager_id == fatma.id).order_by(Case.id).limit(1))
             contract = db.session.scalar(select(Contract).where(Contract.status == "active").order_by(Contract.id)
                                          .limit(1))
-            ids = {"case": case.id, "client": case.client_id, "contract": contract.id, "tenant": tenant.id}
+            draft = db.session.scalar(select(Contract.id).where(Contract.status == "draft").order_by(Contract.id)
+                                      .limit(1))
+            ids = {"case": case.id, "client": case.client_id, "contract": contract.id, "tenant": tenant.id,
+                   "draft": draft}
         db.session.commit()
     return ids
 
@@ -160,9 +163,10 @@ def test_axe_finds_what_it_should(live_server):  # noqa: F811
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_case_file_client_contract_and_invoices_fit_a_small_screen(live_server, demo, width):  # noqa: F811
-    """At 390 px: do the case file, the client page, the contract page and the invoice list fit the screen (wide
-    tables scroll inside their own box) without serious accessibility findings, and is the menu a closed disclosure
-    that opens? At 1280 px the menu's links show without opening anything."""
+    """At 390 px: do the case file, the client page, the contract page, the contract form (new and edit: its rates
+    table) and the invoice list fit the screen (wide tables scroll inside their own box) without serious
+    accessibility findings, and is the menu a closed disclosure that opens? At 1280 px the menu's links show
+    without opening anything."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         browser, context = _browser(pw, width)
@@ -170,7 +174,8 @@ def test_case_file_client_contract_and_invoices_fit_a_small_screen(live_server, 
             page = context.new_page()
             _log_in(page, live_server, "inhaberin@demo.buendnisnetz.de")
             for path in (f"/demo/cases/{demo['case']}", f"/demo/clients/{demo['client']}",
-                         f"/demo/contracts/{demo['contract']}", "/demo/invoices"):
+                         f"/demo/contracts/{demo['contract']}", "/demo/contracts/new",
+                         f"/demo/contracts/{demo['draft']}/edit", "/demo/invoices"):
                 page.goto(live_server + path)
                 assert page.locator("h1").is_visible()
                 _fits(page)

@@ -121,7 +121,8 @@ def _choices(labels: dict, blank: str | None = None) -> list:
 class ClientForm(PageForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
-    birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(min=1900, max=2100)])
+    # the range (1900 to this year) and its message are the service's (core.validation.year), one for every channel
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     receives_sgb2 = BooleanField(_l("Receives SGB II benefits (Bürgergeld)"))

@@ -1,5 +1,6 @@
 """Clients (single parents) and their children: records, pseudonyms, who may see what."""
 
+import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -26,6 +27,8 @@ from tenants.roles import can
 CLIENT_FIELDS = ("first_name", "last_name", "birth_year", "phone", "email", "receives_sgb2", "employment_status",
                  "education_level", "confidential_note")
 MAX_AGE_YEARS = 120  # a year of birth further back is a typo (1896 for 1996)
+MIN_PARENT_AGE_YEARS = 14  # a parent is at least this old at a child's birth (and so today)
+PHONE_PATTERN = re.compile(r"[0-9 +()/\-]*")
 CLIENT_TEXT_FIELDS = {
     "first_name": 100,
     "last_name": 100,
@@ -49,11 +52,18 @@ def _clean_client(data: dict, partial: bool, parent_year: int | None = None,
             errors.add(name, _l("Required."))
     if clean.get("email") and "@" not in clean["email"]:
         errors.add("email", _l("Not a valid e-mail address."))
+    if clean.get("phone") and not PHONE_PATTERN.fullmatch(clean["phone"]):
+        errors.add("phone", _l("Enter a phone number with digits, spaces and + ( ) / - only, e.g. 030 1234-567."))
     if "birth_year" in data or not partial:
-        clean["birth_year"] = v.year(errors, data.get("birth_year"), "birth_year")
-        if clean["birth_year"] is not None and clean["birth_year"] < today().year - MAX_AGE_YEARS:
-            errors.add("birth_year", _l("A year of birth more than %(years)d years ago is not plausible; check the "
-                                        "year.", years=MAX_AGE_YEARS))
+        clean["birth_year"] = year = v.year(errors, data.get("birth_year"), "birth_year")
+        if year is not None and "birth_year" not in errors:
+            if year < today().year - MAX_AGE_YEARS:
+                errors.add("birth_year", _l("A year of birth more than %(years)d years ago is not plausible; check "
+                                            "the year.", years=MAX_AGE_YEARS))
+            elif year > today().year - MIN_PARENT_AGE_YEARS:
+                errors.add("birth_year", _l("A parent born after %(year)d would be younger than %(years)d; check "
+                                            "the year.", year=today().year - MIN_PARENT_AGE_YEARS,
+                                            years=MIN_PARENT_AGE_YEARS))
     if "receives_sgb2" in data or not partial:
         clean["receives_sgb2"] = bool(data.get("receives_sgb2"))
     if "employment_status" in data or not partial:
@@ -80,19 +90,21 @@ def _clean_client(data: dict, partial: bool, parent_year: int | None = None,
 
 def _check_children(errors: v.Errors, parent: int | None, children: list | None, existing: list[int],
                     parent_changed: bool) -> None:
-    """Children are born after their parent: a new list of children is checked against the parent's year (new
-    or on record), a new parent's year against the children (new or on record)."""
+    """Children are born at least MIN_PARENT_AGE_YEARS after their parent: a new list of children is checked
+    against the parent's year (new or on record), a new parent's year against the children (new or on record)."""
     if parent is None:
         return
+    earliest = parent + MIN_PARENT_AGE_YEARS
     if children is not None:
         for i, year in enumerate(children):
-            if year is not None and year <= parent and f"children.{i}.birth_year" not in errors:
+            if year is not None and year < earliest and f"children.{i}.birth_year" not in errors:
                 errors.add(f"children.{i}.birth_year", _l(
-                    "The child (born %(child)s) would not be younger than the parent (born %(parent)s); check "
-                    "both years.", child=year, parent=parent))
-    elif parent_changed and (older := [y for y in existing if y <= parent]):
+                    "The parent (born %(parent)s) would be younger than %(years)d at the birth of this child (born "
+                    "%(child)s); check both years.", child=year, parent=parent, years=MIN_PARENT_AGE_YEARS))
+    elif parent_changed and (early := [y for y in existing if y < earliest]):
         errors.add("birth_year", _l(
-            "The parent would not be older than the child born %(child)s; check the year.", child=min(older)))
+            "The parent would be younger than %(years)d at the birth of the child born %(child)s; check the year.",
+            child=min(early), years=MIN_PARENT_AGE_YEARS))
 
 
 def next_pseudonym(year: int) -> str:

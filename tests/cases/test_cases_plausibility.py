@@ -67,6 +67,44 @@ def test_a_changed_parent_year_is_checked_against_the_children_on_record(client,
     assert client.patch(url, json={"birth_year": 1988}, headers=h).status_code == 200
 
 
+def test_a_parent_is_at_least_14_at_a_childs_birth_and_today(client, h):
+    """Issue 14 review: a parent born 2024 with a child born 2025 was saved. Is a child born less than 14 years
+    after the parent refused at the child's field, a parent younger than 14 today at birth_year, and 14 accepted?"""
+    year = berlin_today().year
+    r = _client(client, h, birth_year=1990, children=[{"birth_year": 2003}, {"birth_year": 2004}])
+    assert r.status_code == 422 and list(r.json["errors"]) == ["children.0.birth_year"], r.json
+    r = _client(client, h, birth_year=year - 2, children=[{"birth_year": year - 1}])
+    assert r.status_code == 422 and "birth_year" in r.json["errors"], r.json
+    assert _client(client, h, birth_year=year - 13).status_code == 422
+    assert _client(client, h, birth_year=year - 14).status_code == 201
+    c = _client(client, h, birth_year=1990, children=[{"birth_year": 2016}]).json
+    r = client.patch(f"/api/v1/clients/{c['id']}", json={"birth_year": 2003}, headers=h)
+    assert r.status_code == 422 and "birth_year" in r.json["errors"], r.json
+
+
+def test_a_phone_number_holds_only_phone_characters(client, h):
+    """Letters or other signs in a phone number are refused at the field; digits, spaces, + ( ) / - pass."""
+    r = _client(client, h, phone="0176 abc 1234")
+    assert r.status_code == 422 and list(r.json["errors"]) == ["phone"], r.json
+    assert _client(client, h, phone="+49 (030) 1234/56-7").status_code == 201
+
+
+def test_the_year_of_birth_has_one_range_message_on_the_page(client, tenant_a, login, no_csrf):
+    """Too early (1850) and too late (2090) a year of birth give the same message at the field on the page (not
+    the form's 1900 to 2100 for one and the service's range for the other)."""
+    login(client, tenant_a, "case_manager")
+    messages = []
+    for year in ("1850", "2090"):
+        r = client.post(f"/{tenant_a.slug}/clients/new", data={"first_name": "Berta", "last_name": "Beispiel",
+                                                               "birth_year": year}, headers={"Accept-Language": "en"})
+        assert r.status_code == 200
+        page = r.get_data(as_text=True)
+        error = page[page.find('id="birth_year-error"'):][:300]
+        assert 'id="birth_year-error"' in page and "2100" not in error, error
+        messages.append(error)
+    assert messages[0] == messages[1], messages
+
+
 def test_children_errors_show_at_the_childrens_field_on_the_page(client, tenant_a, login, no_csrf):
     """On the page the children's years are one field: its error shows there, not only at the top."""
     login(client, tenant_a, "case_manager")

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from cases.forms import EMPLOYMENT_LABELS, ESF_EXIT_LABELS, OUTCOME_LABELS
 
+PERCENT = {("cases", "integration_rate")}  # a share (0 to 1) that people read in per cent, as the page shows it
 HEADER = (_l("Section"), _l("Indicator"), _l("Value"))
 KEY_HEADER = ("section", "indicator", "value")  # `?header=keys`: stable keys and codes, for scripts
 SECTIONS = {
@@ -22,7 +23,7 @@ SECTIONS = {
 KEYS = {
     "period": {"from": _l("From"), "to": _l("To")},
     "cases": {"active": _l("Active cases"), "new": _l("New cases"), "closed": _l("Closed cases"),
-              "integration_rate": _l("Integration rate (closures with employment taken up)")},
+              "integration_rate": _l("Integration rate in % (closures with employment taken up)")},
     "closures_by_outcome": {**OUTCOME_LABELS, "none": _l("No outcome recorded")},
     "esf_exit_status": {**ESF_EXIT_LABELS, "none": _l("Unknown")},
     "esf_entry_employment": {**EMPLOYMENT_LABELS, "none": _l("Unknown")},
@@ -31,12 +32,17 @@ KEYS = {
 
 
 def readable_rows(rows, *, for_csv: bool) -> list[tuple]:
-    """(section, key, value) codes → labels; dates as 31.12.2026; in CSV numbers with a decimal comma."""
+    """(section, key, value) codes → labels; shares in per cent (1.0 → 100,0 under a label "in %"); dates as
+    31.12.2026 in CSV and as date cells in XLSX; in CSV numbers with a decimal comma."""
     out = []
     for section, key, value in rows:
         label = KEYS.get(section, {}).get(key, key)  # service areas are named already
+        if (section, key) in PERCENT and isinstance(value, int | float | Decimal):
+            value = round(float(value) * 100, 1)
         if isinstance(value, str) and len(value) == 10 and value[4] == "-":
-            value = date.fromisoformat(value).strftime("%d.%m.%Y")
+            value = date.fromisoformat(value)
+            if for_csv:
+                value = value.strftime("%d.%m.%Y")
         elif for_csv and isinstance(value, float | Decimal):
             value = format_decimal(value, format="#,##0.0##")  # in the reader's language: 2,5 in German
         out.append((str(SECTIONS.get(section, section)), str(label), value))

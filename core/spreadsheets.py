@@ -5,6 +5,9 @@ area's name); such text gets a leading apostrophe in CSV and is stored as text i
 """
 import csv
 import io
+from datetime import date
+
+DATE_FORMAT = "DD.MM.YYYY"  # how a date cell shows, as German readers write dates
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,6 +38,8 @@ def xlsx_bytes(title: str, header: list, rows) -> bytes:
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # openpyxl makes every string that starts with "=" a formula
                 cell.data_type = "s"
+            elif isinstance(cell.value, date):  # a real date cell (sortable, filterable), shown 31.12.2026
+                cell.number_format = DATE_FORMAT
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

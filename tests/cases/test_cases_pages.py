@@ -141,6 +141,8 @@ def test_whole_journey(tenant_a, client, login, no_csrf, setup, user_id, app):
     text = csv.get_data(as_text=True)
     assert csv.status_code == 200 and "Abschlüsse nach Ergebnis;Arbeitsaufnahme;1" in text  # labels, not codes
     assert text.lstrip("\ufeff").startswith("Bereich;Kennzahl;Wert") and "Zeitraum;Von;01.01.2026" in text
+    # the rate in per cent as the page shows it (100 %), not the share 1,0 (issue 14 review)
+    assert "Integrationsquote in % (Abschlüsse mit Arbeitsaufnahme);100,0" in text, text
     xlsx = client.get(f"{base}/reports.xlsx?date_from=2026-01-01&date_to=2026-12-31")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"  # a zip: the XLSX container
     import io
@@ -150,6 +152,10 @@ def test_whole_journey(tenant_a, client, login, no_csrf, setup, user_id, app):
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert [c.value for c in sheet[1]] == ["Bereich", "Kennzahl", "Wert"]
     assert ["Abschlüsse nach Ergebnis", "Arbeitsaufnahme", 1] in [[c.value for c in row] for row in sheet.iter_rows()]
+    cells = {row[1].value: row[2] for row in sheet.iter_rows()}
+    assert cells["Integrationsquote in % (Abschlüsse mit Arbeitsaufnahme)"].value == 100
+    start = cells["Von"]  # a real date cell, shown as 01.01.2026
+    assert start.is_date and start.value.date().isoformat() == "2026-01-01" and start.number_format == "DD.MM.YYYY"
 
 
 def test_bad_service_input_shows_field_messages(tenant_a, client, login, no_csrf, make_case):

@@ -1,6 +1,7 @@
 """What the audit log calls invoices and billing runs, their fields and codes (core.labels)."""
 from flask_babel import lazy_gettext as _l
 
+from billing import periods
 from billing.forms import INVOICE_STATUS_LABELS, KIND_LABELS, RUN_STATUS_LABELS, CreditNoteForm, PaymentForm
 from billing.models import BillingRun, Invoice
 from core import labels
@@ -14,7 +15,7 @@ def _invoice_number(invoice_id) -> str | None:
 
 def _run_period(run_id) -> str | None:
     run = db.session.get(BillingRun, run_id) if isinstance(run_id, int) else None
-    return run.period if run else None
+    return periods.label(run.period) if run else None
 
 
 def register() -> None:
@@ -25,10 +26,11 @@ def register() -> None:
                 "net_cents": _l("Net amount"), "paid_cents": _l("Paid"), "amount_cents": _l("Amount"),
                 "credit_note": _l("Credit note"), "invoice": _l("Invoice"), "level": _l("Reminder level"),
                 "number": _l("Invoice number")},
-        choices={"status": INVOICE_STATUS_LABELS, "kind": KIND_LABELS}, name_of=_invoice_number))
+        choices={"status": INVOICE_STATUS_LABELS, "kind": KIND_LABELS}, name_of=_invoice_number,
+        formats={"period": periods.label}))
     labels.register_object("billing_runs", labels.ObjectLabels(
         _l("Billing run"), fields={"period": _l("Billing period")}, choices={"status": RUN_STATUS_LABELS},
-        name_of=_run_period))
+        name_of=_run_period, formats={"period": periods.label}))
     labels.register_actions({
         "billing_run.start": _l("Billing run started"), "billing_run.retry": _l("Billing run repeated"),
         "invoice.issue": _l("Invoice issued"), "invoice.send": _l("Invoice sent"),

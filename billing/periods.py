@@ -53,6 +53,21 @@ def parse(key: str) -> Period:
     return month(year, int(match[2])) if match[2] else quarter(year, int(match[3]))
 
 
+def label(key: str | None) -> str:
+    """A period as people read it, in their language: `2026-07` → "Juli 2026", `2026-Q1` → "1. Quartal 2026";
+    anything that is no period key stays as it is (no error on a page)."""
+    from flask_babel import format_date
+    from flask_babel import gettext as _
+
+    try:
+        period = parse(key or "")
+    except ValueError:
+        return key or ""
+    if period.cycle == "quarterly":
+        return _("Q%(number)s %(year)s", number=key[-1], year=period.start.year)
+    return format_date(period.start, "MMMM yyyy")
+
+
 def period_of(cycle: str, day: date) -> Period:
     """The period of `cycle` that contains `day`."""
     if cycle == "quarterly":

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from billing import api, services
+from billing import api, periods, services
 from billing import efficiency_document as document
 from billing import today as _today_items  # noqa: F401  (registers the start page's items for the pages below)
 from billing.efficiency import default_period, efficiency_report
@@ -50,6 +50,7 @@ from tenants.roles import can
 from tenants.web import current_actor, tenant_blueprint
 
 bp = tenant_blueprint("billing", __name__)
+bp.add_app_template_filter(periods.label, "billing_period")  # "2026-07" → "Juli 2026" wherever a period shows
 nav_item("billing.runs", "Billing", "billing.read", 50)
 nav_item("billing.invoices", "Invoices", "billing.read", 52)  # agency members: the portal (billing.portal)
 

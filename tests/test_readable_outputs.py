@@ -19,6 +19,7 @@ from core.audit import Actor
 pytestmark = pytest.mark.slow  # LibreOffice renders the PDFs (each once)
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+ISO_MONTH = re.compile(r"\b\d{4}-(?:0[1-9]|1[0-2])\b(?!-)")  # a billing period "2026-07" (not in "2026-07-01")
 DECIMAL_POINT = re.compile(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])")
 # e-mails, links, IBANs, file names and types (rechnung-2026-00006.pdf, ".docx")
 NOT_TEXT = re.compile(r"\S+@\S+|https?://\S+|\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b|\S*\.(docx|pdf|xlsx|csv|xml)\b")
@@ -49,6 +50,7 @@ def _findings(text: str, codes: set[str]) -> list[str]:
     words = set(re.findall(r"\b[a-z][a-z0-9_]*\b", text))
     found = sorted(words & codes)
     found += ISO_DATE.findall(text)
+    found += ISO_MONTH.findall(text)
     found += DECIMAL_POINT.findall(text)
     return found
 
@@ -205,6 +207,27 @@ def test_the_amendment_diff_names_rates_by_their_labels(app, client, demo):
     _login_owner(client)
     text = _page_text(_get(client, f"/demo/contracts/{demo['amendment']}"), "<main", "</main>")
     assert "Fallmanagement" in text and re.search(r"\d+,\d{2}\s€", text), text
+
+
+def test_pages_name_periods_and_cases_as_people_do(app, client, demo):
+    """Issue 14 review: does the invoice page give its period as "Juli 2026" (not 2026-07), the client page and
+    the funding approvals name a case as its case file does (not "Fall 1", its database id), and the amendment
+    diff head its column "Vertragsbestandteil" (a term of the contract, not "Laufzeit", its duration)?"""
+    _login_owner(client)
+    invoice = _page_text(_get(client, f"/demo/invoices/{demo['invoice']}"), "<main", "</main>")
+    months = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+    assert re.search(rf"Leistungszeitraum\s+({months}) \d{{4}} \(", invoice), invoice
+    assert not ISO_MONTH.findall(invoice), ISO_MONTH.findall(invoice)
+    page = _get(client, f"/demo/clients/{demo['client']}").decode()
+    text = _page_text(page.encode(), "<main", "</main>")
+    assert re.search(r"Fall vom \d{2}\.\d{2}\.\d{4}", text) and not re.search(r"Fall \d+\b", text), text
+    case_id = re.search(r'href="/demo/cases/(\d+)"', page)[1]
+    pseudonym = re.search(r"<h1>(K-\d{4}-\d{4})", page)[1]
+    enrolments = _page_text(_get(client, f"/demo/cases/{case_id}/enrolments"), "<main", "</main>")
+    assert f"← Fallakte {pseudonym}" in enrolments and f"Kostenzusagen zur Fallakte {pseudonym}" in enrolments
+    assert not re.search(r"Fall \d+\b", enrolments), enrolments
+    diff = _page_text(_get(client, f"/demo/contracts/{demo['amendment']}"), "Änderungen gegenüber", "</table>")
+    assert "Vertragsbestandteil" in diff and "Laufzeit" not in diff.split("Vorher")[0], diff
 
 
 def test_a_csv_offers_its_stable_keys_to_machines(app, client, demo):

@@ -51,13 +51,13 @@ def test_finance_bills_a_month_in_the_browser(app, live_server, chromium_page, t
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Abrechnung").click()
     page.get_by_label("Abrechnungszeitraum").fill("2026-10")
     page.get_by_role("button", name="Vorschau").click()
-    expect(page.locator("h1")).to_contain_text("2026-10")
+    expect(page.locator("h1")).to_contain_text("Oktober 2026")
     expect(page.locator("main")).to_contain_text("789,36 €")  # contract A, gross
     expect(page.locator("main")).to_contain_text("Sozialleistungsträger nicht eindeutig")  # case 3's childcare
 
     # run it: the run page shows its progress and the drafts it wrote
     page.get_by_role("button", name="Lauf starten").click()
-    expect(page.locator("h1")).to_contain_text("2026-10")
+    expect(page.locator("h1")).to_contain_text("Oktober 2026")
     expect(page.locator("#run-progress")).to_contain_text("2 von 2")
     page.locator("main tr", has_text="Jobcenter Hamm").get_by_role("link").first.click()
 

@@ -70,7 +70,7 @@ def test_preview_shows_amounts_per_contract_and_each_left_out_entry_in_german(cl
     entry left out with its reason in German, linked to the case?"""
     login(client, tenant_a, "finance")
     html = text(client.get(f"/{tenant_a.slug}/billing/preview?period=2026-10"))
-    assert "Vorschau für 2026-10" in html
+    assert "Vorschau für Oktober 2026" in html
     assert "A: Fallmanagement Jobcenter" in html and "B: Hilfen Jugendamt" in html
     assert "789,36 €" in html and "663,33 €" in html and "126,03 €" in html  # contract A: gross, net, VAT
     assert "-85,86 €" in html  # B's budget cut
@@ -117,7 +117,7 @@ def test_a_run_from_the_page_ends_done_with_links_to_its_invoices(app, client, t
     assert 'data-status="done"' in text(fragment)
     assert fragment.headers.get("HX-Refresh") == "true"  # htmx reloads the page, which then lists the invoices
     runs = text(client.get(f"/{tenant_a.slug}/billing"))
-    assert f'href="/{tenant_a.slug}/billing/runs/{run_id}"' in runs and "2026-10" in runs
+    assert f'href="/{tenant_a.slug}/billing/runs/{run_id}"' in runs and "Oktober 2026" in runs
 
 
 def test_a_run_at_work_is_polled_and_a_failed_one_can_be_retried(app, client, tenant_a, login, example):
